@@ -1,0 +1,1 @@
+"""Audit trail: event model, hash chain, outbox, sync."""

@@ -1,0 +1,1 @@
+"""Softphone engine on pjsua2."""

@@ -1,0 +1,136 @@
+"""Every setting, declared once: name, type, default, description, lockability, bounds.
+
+Later capabilities add their keys here, in the same table, so the policy loader, the
+settings UI, ``agent-desktop policy show`` and the docs all read one source.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+Value = bool | int | float | str | list[str]
+
+
+@dataclass(frozen=True)
+class Setting:
+    name: str
+    type: type
+    default: Value
+    description: str
+    lockable: bool = True
+    # Only IT's policy file may set it (security posture: transports, keys, servers).
+    policy_only: bool = False
+    minimum: float | None = None
+    maximum: float | None = None
+    choices: tuple[str, ...] | None = None
+    # The policy's value is a ceiling: a user may choose a lower value, never a higher one.
+    policy_caps_user: bool = False
+
+    @property
+    def section(self) -> str:
+        return self.name.split(".", 1)[0]
+
+    @property
+    def key(self) -> str:
+        return self.name.split(".", 1)[1]
+
+    def check(self, value: Any) -> str | None:
+        """Return a problem description, or None when ``value`` is acceptable."""
+        if self.type is bool:
+            if not isinstance(value, bool):
+                return f"expected true or false, got {_kind(value)}"
+        elif self.type is int:
+            if isinstance(value, bool) or not isinstance(value, int):
+                return f"expected a whole number, got {_kind(value)}"
+        elif self.type is float:
+            if isinstance(value, bool) or not isinstance(value, int | float):
+                return f"expected a number, got {_kind(value)}"
+        elif self.type is str:
+            if not isinstance(value, str):
+                return f"expected a string, got {_kind(value)}"
+        elif self.type is list:
+            if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
+                return f"expected a list of strings, got {_kind(value)}"
+        if self.minimum is not None and value < self.minimum:
+            return f"{value} is below the minimum of {_num(self.minimum)}"
+        if self.maximum is not None and value > self.maximum:
+            return f"{value} is above the maximum of {_num(self.maximum)}"
+        if self.choices is not None and value not in self.choices:
+            return f"{value!r} is not one of {', '.join(self.choices)}"
+        return None
+
+
+def _kind(value: Any) -> str:
+    return {bool: "a boolean", int: "a number", float: "a number", str: "a string",
+            list: "a list", dict: "a table"}.get(type(value), type(value).__name__)
+
+
+def _num(x: float) -> str:
+    return str(int(x)) if float(x).is_integer() else str(x)
+
+
+_ALL: list[Setting] = [
+    # --- SIP -----------------------------------------------------------------------------
+    Setting("sip.registrar", str, "", "SIP registrar URI, e.g. sips:pbx.example.org:5061"),
+    Setting("sip.domain", str, "", "SIP domain of the agent's address (defaults to the registrar host)"),
+    Setting("sip.outbound_proxy", str, "", "Outbound proxy URI (empty: none)"),
+    Setting("sip.transport", str, "tls", "Signalling transport; anything but TLS is for labs only",
+            policy_only=True, choices=("tls", "tcp", "udp")),
+    Setting("sip.ca_bundle", str, "", "PEM file of CAs trusted for the registrar (empty: system store)",
+            policy_only=True),
+    Setting("sip.client_cert", str, "", "PEM client certificate for mutual TLS (empty: none)",
+            policy_only=True),
+    Setting("sip.client_key", str, "", "PEM private key of the client certificate", policy_only=True),
+    Setting("sip.srtp_required", bool, True, "Refuse calls without SRTP media encryption",
+            policy_only=True),
+    Setting("sip.tls_min_version", str, "1.2", "Minimum TLS version", policy_only=True,
+            choices=("1.2",)),
+    Setting("sip.bind_address", str, "127.0.0.1", "Local address for SIP and media sockets"),
+    Setting("sip.public_address", str, "", "Address advertised in SIP/SDP (empty: the bind address)"),
+    Setting("sip.port", int, 0, "Local TLS port (0: any free port)", minimum=0, maximum=65535),
+    Setting("sip.dial_prefix", str, "", "Prefix added to dialled numbers (dial plan)"),
+    Setting("sip.after_call_work_seconds", int, 60, "After-call work before the agent is available again",
+            minimum=0, maximum=3600, policy_caps_user=True),
+    Setting("sip.capture_device", str, "", "Microphone (empty: system default)"),
+    Setting("sip.playback_device", str, "", "Headset/speaker (empty: system default)"),
+    Setting("sip.ring_device", str, "", "Device that plays the ringtone (empty: playback device)"),
+    # --- audit ---------------------------------------------------------------------------
+    Setting("audit.server_url", str, "", "Central audit server base URL, e.g. https://audit.example.org",
+            policy_only=True),
+    Setting("audit.ca_bundle", str, "", "PEM file of CAs trusted for the audit server (empty: system store)",
+            policy_only=True),
+    Setting("audit.receipt_public_key", str, "",
+            "The audit server's Ed25519 receipt public key (hex); empty: taken at enrolment",
+            policy_only=True),
+    Setting("audit.sync_interval_seconds", int, 15, "Seconds between audit sync rounds",
+            minimum=1, maximum=3600),
+    Setting("audit.batch_size", int, 500, "Events per upload batch", minimum=1, maximum=5000),
+    Setting("audit.max_backoff_seconds", int, 300, "Longest wait between retries when the server is down",
+            minimum=5, maximum=3600),
+    # --- vault ---------------------------------------------------------------------------
+    Setting("vault.idle_lock_minutes", int, 10, "Lock the vault after this many idle minutes",
+            minimum=1, maximum=60, policy_caps_user=True),
+    Setting("vault.lock_on_screen_lock", bool, True, "Lock the vault when the OS screen locks or suspends"),
+    Setting("vault.phi_cache_ttl_hours", int, 12, "Hours cached patient data may be kept",
+            minimum=1, maximum=168, policy_caps_user=True),
+    Setting("vault.unlock_throttle_free_attempts", int, 3,
+            "Failed unlocks allowed before delays start", minimum=1, maximum=20, policy_only=True),
+    Setting("vault.unlock_throttle_max_seconds", int, 300, "Longest delay between failed unlocks",
+            minimum=1, maximum=86400, policy_only=True),
+    Setting("vault.password_min_length", int, 12, "Minimum vault password length",
+            minimum=8, maximum=128, policy_only=True),
+    Setting("vault.keyring_backend", str, "",
+            "Keyring backend to require, e.g. keyring.backends.SecretService.Keyring (empty: any secure one)",
+            policy_only=True),
+    # --- verification --------------------------------------------------------------------
+    Setting("verification.script", str, "default", "Identity verification script (resources/verification/NAME.toml or a path)"),
+    # --- monitoring ----------------------------------------------------------------------
+    Setting("monitoring.notify_agent", bool, True, "Tell the agent when a team lead listens in"),
+    # --- UI ------------------------------------------------------------------------------
+    Setting("ui.language", str, "en", "Language of the interface", choices=("en", "es")),
+]
+
+SETTINGS: dict[str, Setting] = {s.name: s for s in _ALL}
+if len(SETTINGS) != len(_ALL):  # pragma: no cover - guards the table itself
+    raise RuntimeError("duplicate setting name in policy schema")

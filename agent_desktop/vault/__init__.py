@@ -1,0 +1,1 @@
+"""The secure vault: SQLCipher cache keyed through the OS keyring."""
