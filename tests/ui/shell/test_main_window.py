@@ -1,0 +1,26 @@
+from __future__ import annotations
+
+from pathlib import Path
+
+from pytestqt.qtbot import QtBot
+
+from agent_desktop.policy import load_settings
+from ui.main_window import MainWindow
+
+
+def test_main_window_shows_settings_and_which_are_locked(tmp_path: Path, qtbot: QtBot) -> None:
+    policy = tmp_path / "policy.toml"
+    policy.write_text('[policy]\nlocked = ["sip.registrar"]\n[sip]\nregistrar = "sips:pbx.example.org:5061"\n')
+    settings = load_settings(policy_file=policy, user_file=tmp_path / "settings.toml")
+    window = MainWindow(settings)
+    qtbot.addWidget(window)
+    window.show()
+    from PySide6.QtWidgets import QLabel
+
+    registrar = window.findChild(QLabel, "setting:sip.registrar")
+    assert registrar is not None
+    assert registrar.text() == "sips:pbx.example.org:5061  (set by your organisation)"
+    audit = window.findChild(QLabel, "setting:audit.server_url")
+    assert audit is not None and audit.text() == "not configured"
+    source = window.findChild(QLabel, "policy-source")
+    assert source is not None and str(policy) in source.text()
