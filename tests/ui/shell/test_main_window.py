@@ -24,3 +24,20 @@ def test_main_window_shows_settings_and_which_are_locked(tmp_path: Path, qtbot: 
     assert audit is not None and audit.text() == "not configured"
     source = window.findChild(QLabel, "policy-source")
     assert source is not None and str(policy) in source.text()
+
+
+def test_broken_policy_dialog_names_file_key_and_who_fixes_it(tmp_path: Path, qtbot: QtBot) -> None:
+    import pytest
+
+    from agent_desktop.policy import PolicyError
+    from ui.app import policy_error_box
+
+    policy = tmp_path / "policy.toml"
+    policy.write_text("[vault]\nidle_lock_minutes = 999\n")
+    with pytest.raises(PolicyError) as info:
+        load_settings(policy_file=policy, user_file=tmp_path / "s.toml")
+    box = policy_error_box(info.value)
+    qtbot.addWidget(box)
+    text = box.informativeText()
+    assert str(policy) in text and "vault.idle_lock_minutes" in text and "above the maximum" in text
+    assert "Contact IT" in text
