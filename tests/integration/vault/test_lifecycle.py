@@ -272,3 +272,21 @@ def test_change_password_with_a_wrong_old_password_changes_nothing(
         vault.change_password(PASSWORD, "short")
     assert vault.header_path.read_bytes() == header
     assert vault.status().failed_attempts == 1
+
+
+def test_connection_runs_with_the_required_pragmas(make_vault: VaultFactory) -> None:
+    vault = make_vault()
+    vault.create(PASSWORD)
+
+    def pragmas(conn) -> dict[str, object]:
+        return {name: conn.execute(f"PRAGMA {name}").fetchone()[0] for name in (
+            "journal_mode", "synchronous", "foreign_keys", "secure_delete",
+            "cipher_memory_security", "cipher_version", "user_version")}
+
+    got = vault.submit(pragmas).result()
+    assert got["journal_mode"] == "wal"
+    assert got["synchronous"] == 2  # FULL
+    assert got["foreign_keys"] == 1 and got["secure_delete"] == 1
+    assert str(got["cipher_memory_security"]) == "1"
+    assert str(got["cipher_version"]).startswith("4.")
+    assert got["user_version"] >= 1
