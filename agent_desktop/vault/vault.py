@@ -38,6 +38,7 @@ from agent_desktop.vault import header as header_file
 from agent_desktop.vault.crypto import DEFAULT_SCRYPT, ScryptParams
 from agent_desktop.vault.device_secret import SERVICE, DeviceSecretStore
 from agent_desktop.vault.errors import (
+    KEYRING_HINT,
     DeviceSecretMissing,
     HeaderTampered,
     UnlockThrottled,
@@ -412,30 +413,47 @@ class Vault:
         record, so the next enrolment still reports them.
         """
         with self._lifecycle:
-            self._shut(purge=False)
+            was_open = self._shut(purge=False)
             existed = self.exists()
-            store = self._secrets()
-            old_secret = store.load()
+            keyring_problem: AgentDesktopError | None = None
             carried: list[dict[str, Any]] = []
-            if old_secret is not None:
-                carried = self._pending(old_secret)
-            elif self._locked_log.path.exists():
+            store: DeviceSecretStore | None = None
+            try:
+                store = self._secrets()
+                old_secret = store.load()
+                if old_secret is not None:
+                    carried = self._pending(old_secret)
+            except AgentDesktopError as err:  # keyring down: the files must go regardless
+                keyring_problem, old_secret = err, None
+            if old_secret is None and self._locked_log.path.exists():
                 carried = [{"action": "vault.locked_log_tampered", "outcome": "failure",
                             "ts": utc_timestamp(self.clock()),
-                            "detail": {"reason": "device key missing at wipe"}}]
+                            "detail": {"reason": "device key unavailable at wipe"}}]
+            # Files first: even without a keyring, nothing readable stays on disk.
             self._remove_db_files()
             for extra in (self.header_path, self.header_path.with_name(HEADER_NAME + ".tmp"),
                           self._throttle.path):
                 _shred(extra)
-            store.delete()
-            self._locked_log.clear()
-            key = crypto.subkey(store.create(), crypto.LOCKED_LOG_INFO)
-            for record in carried:
-                self._locked_log.append(key, record)
-            self._locked_log.append(key, {
-                "action": "vault.wipe", "outcome": "success", "ts": utc_timestamp(self.clock()),
-                "detail": {"existed": existed}})
+            try:
+                if store is None:
+                    raise keyring_problem or VaultStorageError("No keyring")
+                store.delete()
+                self._locked_log.clear()
+                key = crypto.subkey(store.create(), crypto.LOCKED_LOG_INFO)
+                for record in carried:
+                    self._locked_log.append(key, record)
+                self._locked_log.append(key, {
+                    "action": "vault.wipe", "outcome": "success",
+                    "ts": utc_timestamp(self.clock()), "detail": {"existed": existed}})
+            except AgentDesktopError as err:
+                keyring_problem = err
+        if was_open:
+            self.bus.publish(events.VaultLocked(self.profile, "wipe"))
         self.bus.publish(events.VaultWiped(self.profile))
+        if keyring_problem is not None:
+            raise VaultStorageError(
+                "The vault files were deleted, but the OS keyring could not be updated "
+                f"({keyring_problem.message})", None, KEYRING_HINT)
 
     def quarantine(self) -> Path:
         """Move the vault's files aside (for a corrupted vault) and return where they went.
@@ -446,7 +464,7 @@ class Vault:
         with self._lifecycle:
             if not self.exists():
                 raise VaultNotFound(self.profile)
-            self._shut(purge=False)
+            was_open = self._shut(purge=False)
             stamp = time.strftime("%Y%m%dT%H%M%SZ", time.gmtime(self.clock()))
             target = self.directory.parent / "quarantine" / f"{self.profile}-{stamp}"
             try:
@@ -464,6 +482,8 @@ class Vault:
                 header_file.fsync_dir(self.directory)
             except OSError as err:
                 raise VaultStorageError("Could not move the vault aside", err) from err
+        if was_open:
+            self.bus.publish(events.VaultLocked(self.profile, "quarantine"))
         self._record_quietly("vault.quarantine", "success", {})
         return target
 

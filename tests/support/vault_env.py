@@ -9,6 +9,7 @@ from pathlib import Path
 from typing import Any
 
 import keyring.backend
+import keyring.errors
 
 from agent_desktop.bus import EventBus
 from agent_desktop.paths import AppPaths
@@ -96,3 +97,21 @@ class VaultFactory:
                     keyring.delete_password(SERVICE, user)
                 except keyring.errors.PasswordDeleteError:
                     continue  # never created or already deleted by the test
+
+
+class UnreachableKeyring(keyring.backend.KeyringBackend):
+    """A keyring whose service is down (e.g. the D-Bus session died): every call fails."""
+
+    priority = 1  # type: ignore[assignment]
+
+    def get_password(self, service: str, username: str) -> str | None:
+        raise keyring.errors.KeyringError("the Secret Service is not reachable")
+
+    def set_password(self, service: str, username: str, password: str) -> None:
+        raise keyring.errors.KeyringError("the Secret Service is not reachable")
+
+    def delete_password(self, service: str, username: str) -> None:
+        raise keyring.errors.KeyringError("the Secret Service is not reachable")
+
+
+UNREACHABLE = f"{UnreachableKeyring.__module__}.{UnreachableKeyring.__name__}"

@@ -134,3 +134,14 @@ def test_screen_lock_locks_immediately_with_its_reason(make_vault: VaultFactory)
     vault.create(PASSWORD)
     vault.lock_now("screen_lock")
     assert locks == [ev.VaultLocked(vault.profile, "screen_lock")]
+
+
+def test_screen_lock_follows_the_lock_on_screen_lock_policy(make_vault: VaultFactory) -> None:
+    keep_open = make_vault.settings(lock_on_screen_lock=False)
+    vault = make_vault(settings=keep_open)
+    vault.create(PASSWORD)
+    assert IdleTracker(vault, keep_open).screen_locked("suspend") is False
+    assert vault.unlocked
+    default = make_vault.settings(lock_on_screen_lock=True)
+    assert IdleTracker(vault, default).screen_locked("suspend") is True
+    assert not vault.unlocked

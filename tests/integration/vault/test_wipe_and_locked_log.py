@@ -142,3 +142,30 @@ def test_locked_events_refuse_phi_looking_details(make_vault: VaultFactory) -> N
     vault.record_locked_event("screen.lock", "success", {"source": "logind"})
     lines = [json.loads(x)["record"] for x in _lines(vault)]
     assert lines[-1]["action"] == "screen.lock"
+
+
+def test_wipe_deletes_the_files_even_when_the_keyring_is_unreachable(
+        make_vault: VaultFactory) -> None:
+    from agent_desktop.vault import VaultStorageError
+    from tests.support.vault_env import UNREACHABLE, UnreachableKeyring
+
+    vault = make_vault()
+    vault.create(PASSWORD)
+    vault.lock()
+    # policy names the backend explicitly, so the vault takes it (and finds it down)
+    settings = make_vault.settings(keyring_backend=UNREACHABLE)
+    offline = make_vault(vault.profile, settings=settings, keyring_backend=UnreachableKeyring())
+    with pytest.raises(VaultStorageError, match="files were deleted, but the OS keyring"):
+        offline.wipe()
+    assert not vault.exists()
+    assert not (vault.directory / "vault.header").exists()
+
+
+def test_wiping_an_open_vault_tells_listeners_to_drop_phi(make_vault: VaultFactory) -> None:
+    vault = make_vault()
+    seen: list[object] = []
+    make_vault.bus.subscribe(ev.VaultLocked, seen.append)
+    make_vault.bus.subscribe(ev.VaultWiped, seen.append)
+    vault.create(PASSWORD)
+    vault.wipe()
+    assert seen == [ev.VaultLocked(vault.profile, "wipe"), ev.VaultWiped(vault.profile)]
