@@ -19,7 +19,7 @@ import re
 import threading
 import time
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from concurrent.futures import Future
 from dataclasses import dataclass
 from pathlib import Path
@@ -52,7 +52,7 @@ from agent_desktop.vault.errors import (
 )
 from agent_desktop.vault.keyring_backend import secure_backend
 from agent_desktop.vault.locked_log import LockedLog, LockedLogTampered
-from agent_desktop.vault.migrations import apply_migrations
+from agent_desktop.vault.migrations import Migration, apply_migrations
 from agent_desktop.vault.password_rules import check_password
 from agent_desktop.vault.phi_cache import purge_expired_rows
 from agent_desktop.vault.throttle import Throttle
@@ -96,7 +96,8 @@ class Vault:
                  clock: Callable[[], float] = time.time,
                  keyring_backend: keyring.backend.KeyringBackend | None = None,
                  kdf: ScryptParams = DEFAULT_SCRYPT,
-                 keyring_service: str = SERVICE) -> None:
+                 keyring_service: str = SERVICE,
+                 migrations: Sequence[Migration] | None = None) -> None:
         if not _PROFILE_RE.match(profile):
             raise VaultError(f"{profile!r} is not a valid vault profile name.",
                              "Use letters, digits, dot, dash, underscore or @ (max 128).")
@@ -105,6 +106,7 @@ class Vault:
         self.bus = bus
         self.clock = clock
         self.kdf = kdf
+        self._migrations = migrations  # None: the module's MIGRATIONS as they are at unlock
         self.directory = paths.data / "vaults" / profile
         self.db_path = self.directory / DB_NAME
         self.header_path = self.directory / HEADER_NAME
@@ -517,7 +519,7 @@ class Vault:
             _tighten(self.directory)
             if not new:
                 _check_vault_id(conn, head.vault_id)
-            apply_migrations(conn, clock=self.clock)
+            apply_migrations(conn, self._migrations, clock=self.clock)
             if new:
                 conn.execute("INSERT INTO vault_meta (key, value) VALUES ('vault_id', ?)",
                              (head.vault_id,))
