@@ -2,7 +2,7 @@
 
 Run inside a Secret Service session (the vault needs the OS keyring), e.g.:
 
-    dbus-run-session -- bash scripts/with-keyring .venv/bin/python bench/vault.py
+    dbus-run-session -- bash scripts/with-keyring .venv/bin/python -m bench.vault
 
 - ``vault.commit.p50/p99``: one durable single-row commit through ``Vault.transaction``
   (the audit outbox pattern: thread hop + BEGIN IMMEDIATE + INSERT + COMMIT, WAL,
@@ -38,6 +38,7 @@ if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
 from agent_desktop.bus import EventBus  # noqa: E402
+from bench.common import emit, percentile  # noqa: E402
 from agent_desktop.paths import AppPaths  # noqa: E402
 from agent_desktop.policy import load_settings  # noqa: E402
 from agent_desktop.vault import PhiCache, Vault  # noqa: E402
@@ -47,18 +48,8 @@ PASSWORD = "Bench-Password-Correct-7"
 BODY = "x" * 300  # about the size of one audit event
 
 
-def emit(name: str, value: float, unit: str, baseline: float | None = None,
-         **extra: Any) -> None:
-    line: dict[str, Any] = {"name": name, "value": round(value, 4), "unit": unit,
-                            "baseline": None if baseline is None else round(baseline, 4),
-                            "ratio": None if not baseline else round(value / baseline, 3)}
-    line.update(extra)
-    print(json.dumps(line), flush=True)
-
-
 def pct(samples: list[float], q: float) -> float:
-    ordered = sorted(samples)
-    return ordered[min(len(ordered) - 1, int(q * len(ordered)))]
+    return percentile(samples, q * 100)
 
 
 def timed(fn: Callable[[], object], n: int) -> list[float]:
