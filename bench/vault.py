@@ -38,11 +38,11 @@ if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
 from agent_desktop.bus import EventBus  # noqa: E402
-from bench.common import emit, percentile  # noqa: E402
 from agent_desktop.paths import AppPaths  # noqa: E402
 from agent_desktop.policy import load_settings  # noqa: E402
 from agent_desktop.vault import PhiCache, Vault  # noqa: E402
 from agent_desktop.vault.device_secret import SERVICE  # noqa: E402
+from bench.common import emit, percentile  # noqa: E402
 
 PASSWORD = "Bench-Password-Correct-7"
 BODY = "x" * 300  # about the size of one audit event
