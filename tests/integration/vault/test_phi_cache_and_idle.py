@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from agent_desktop.vault import IdleTracker, PhiCache, VaultLocked
+from agent_desktop.vault import IdleTracker, PhiCache, VaultLocked, WrongPassword
 from agent_desktop.vault import events as ev
 from tests.support.vault_env import PASSWORD, FakeClock, VaultFactory
 
@@ -145,3 +145,27 @@ def test_screen_lock_follows_the_lock_on_screen_lock_policy(make_vault: VaultFac
     default = make_vault.settings(lock_on_screen_lock=True)
     assert IdleTracker(vault, default).screen_locked("suspend") is True
     assert not vault.unlocked
+
+
+def test_no_phi_reaches_the_logs_or_the_files_beside_the_database(
+        make_vault: VaultFactory, caplog: pytest.LogCaptureFixture) -> None:
+    import logging
+    import os
+
+    caplog.set_level(logging.DEBUG)
+    settings = make_vault.settings()
+    vault = make_vault(settings=settings)
+    vault.create(PASSWORD)
+    cache = PhiCache(vault, settings)
+    cache.put("patient", "pt-0001", PATIENT, lookup="+15550100001").result()
+    assert cache.find("patient", "+15550100001").result()
+    vault.lock()
+    with pytest.raises(WrongPassword):
+        vault.unlock("Wrong-Password-For-Log-1")
+    vault.unlock(PASSWORD)
+    vault.lock("idle")
+    texts = [caplog.text]
+    for name in os.listdir(vault.directory):
+        texts.append((vault.directory / name).read_bytes().decode("latin-1"))
+    for secret in ("Zebulon", "Quartz", "1970-01-02", "5550100001", PASSWORD):
+        assert all(secret not in text for text in texts), secret

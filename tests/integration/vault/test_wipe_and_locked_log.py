@@ -8,7 +8,7 @@ import os
 import keyring
 import pytest
 
-from agent_desktop.vault import VaultError, WrongPassword
+from agent_desktop.vault import HeaderTampered, VaultError, WrongPassword
 from agent_desktop.vault import events as ev
 from agent_desktop.vault.device_secret import SERVICE
 from tests.support.vault_env import PASSWORD, VaultFactory
@@ -26,6 +26,9 @@ def test_wipe_leaves_nothing_readable_and_reports_itself_at_the_next_enrolment(
     vault.create(PASSWORD)
     vault.put_secret("sip", b"secret").result()
     old_secret = _secret(vault.profile)
+    vault.lock()
+    copies = {n: (vault.directory / n).read_bytes() for n in ("vault.db", "vault.header")}
+    vault.unlock(PASSWORD)
     vault.wipe()
 
     assert not vault.unlocked and not vault.exists()
@@ -35,10 +38,18 @@ def test_wipe_leaves_nothing_readable_and_reports_itself_at_the_next_enrolment(
     assert _secret(vault.profile) not in (None, old_secret)  # the old device secret is gone
     assert wiped == [ev.VaultWiped(vault.profile)]
 
+    # a copy taken before the wipe is useless afterwards, even with the right password
+    for name, data in copies.items():
+        (vault.directory / name).write_bytes(data)
+    with pytest.raises(HeaderTampered):
+        vault.unlock(PASSWORD)
+    for name in copies:
+        (vault.directory / name).unlink()
+
     seen: list[list[dict]] = []
     vault.add_unlock_hook(lambda conn, pending: seen.append(pending))
     vault.create(PASSWORD)
-    assert [r["action"] for r in seen[0]] == ["vault.wipe"]
+    assert [r["action"] for r in seen[0]] == ["vault.lock", "vault.wipe"]
     assert vault.get_secret("sip").result() is None
 
 
