@@ -53,9 +53,10 @@ class AuditWriteFailed(AgentDesktopError):
 def explain_write_failure(action: str, err: BaseException) -> AuditWriteFailed:
     """Turn what the vault raised into a message a person can act on (never PHI: the vault's
     own errors and SQLite's messages carry no record content)."""
-    text = str(err).lower()
+    chain = _causes(err)
+    text = " ".join(str(e) for e in chain).lower()
     name = type(err).__name__
-    if name == "VaultLocked" or "locked" in name.lower():
+    if any(type(e).__name__ == "VaultLocked" for e in chain):
         return AuditWriteFailed(action, "the vault is locked", "Unlock the vault and try again.")
     if "full" in text or "no space" in text:
         return AuditWriteFailed(action, "the disk is full",
@@ -69,6 +70,16 @@ def explain_write_failure(action: str, err: BaseException) -> AuditWriteFailed:
     return AuditWriteFailed(action, f"the vault refused the write ({name})",
                             "Try again; if it persists, run `agent-desktop audit verify-local` "
                             "and call IT.")
+
+
+def _causes(err: BaseException) -> list[BaseException]:
+    """The error and what it was raised from or during (a failed ROLLBACK hides SQLITE_FULL)."""
+    seen: list[BaseException] = []
+    current: BaseException | None = err
+    while current is not None and current not in seen and len(seen) < 8:
+        seen.append(current)
+        current = current.__cause__ or current.__context__
+    return seen
 
 
 class AuditRecorder:
@@ -103,7 +114,7 @@ class AuditRecorder:
             raise
         except Exception as err:  # every failure means "not recorded": explain it, re-raise
             failure = explain_write_failure(action, err)
-            log.warning("audit event %s not recorded: %s", action, failure.reason)
+            log.warning("audit event %s not recorded: %s (%s)", action, failure.reason, err)
             raise failure from err
         self._bus.publish(AuditRecorded(event["seq"], action))
         return event

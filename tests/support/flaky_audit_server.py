@@ -40,6 +40,7 @@ class FlakyAuditServer:
         self.head = (0, GENESIS_HASH)
         self.fault_log: list[str] = []
         self.requests = 0
+        self.revoked = False
         self.lock = threading.Lock()
         self.httpd = ThreadingHTTPServer(("127.0.0.1", 0), self._handler())
         self.httpd.daemon_threads = True
@@ -104,14 +105,18 @@ class FlakyAuditServer:
                 self.close_connection = True
                 self.connection.shutdown(socket.SHUT_RDWR)
 
-            def do_GET(self) -> None:  # noqa: N802 - http.server's naming
-                self._send(200, json.dumps({"status": "active"}).encode())
+            def do_GET(self) -> None:
+                status = "revoked" if server.revoked else "active"
+                self._send(200, json.dumps({"device_id": server.device_id, "status": status}).encode())
 
-            def do_POST(self) -> None:  # noqa: N802 - http.server's naming
+            def do_POST(self) -> None:
                 server.requests += 1
                 raw = self.rfile.read(int(self.headers.get("Content-Length", 0)))
                 if self.headers.get("Authorization") != f"Bearer {server.token}":
                     self._send(401, b'{"error":"bad_token"}')
+                    return
+                if server.revoked:
+                    self._send(403, b'{"error":"device_revoked"}')
                     return
                 fault = server._pick_fault()
                 if fault == "drop_before":
