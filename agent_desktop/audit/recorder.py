@@ -138,7 +138,14 @@ class AuditRecorder:
         events = []
         for record in pending:
             action, outcome, detail, ts = _pending_fields(record)
-            events.append(self._append_now(conn, action, outcome, detail, ts))
+            try:
+                events.append(self._append_now(conn, action, outcome, detail, ts))
+            except InvalidEvent as err:
+                # A record the model refuses must not block every future unlock: keep its
+                # place in the chain, say it was refused, never copy the refused content.
+                log.warning("locked-state record refused: %s", err)
+                events.append(self._append_now(conn, "audit.pending_refused", "failure",
+                                               {"reason": "invalid_record"}, utc_timestamp(self._clock())))
         events.append(self._append_now(conn, "vault.unlock", "success", {"pending_joined": len(pending)},
                                        utc_timestamp(self._clock())))
         for event in events:

@@ -145,3 +145,10 @@ def write_policy(agent_home: Path, **audit: Any) -> Settings:
         lines.append(f"{key} = {value!r}".replace("'", '"'))
     Path(os.environ["AGENT_DESKTOP_POLICY"]).write_text("\n".join(lines) + "\n")
     return load_settings(AppPaths.from_env())
+
+
+def open_raw(vault: Any) -> Any:
+    """A second, direct SQLCipher connection to the vault file with its key (for tampering)."""
+    conn = sqlcipher3.connect(str(vault.path), isolation_level=None)
+    conn.execute(f"PRAGMA key = \"x'{vault.key.hex()}'\"")
+    return conn
