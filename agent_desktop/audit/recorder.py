@@ -134,7 +134,23 @@ class AuditRecorder:
 
     # --- locked-state events -----------------------------------------------------------------
     def _on_unlock(self, conn: Any, pending: Sequence[Any]) -> None:
-        """Vault unlock hook (vault thread): join the locked-state records, then ``vault.unlock``."""
+        """Vault unlock hook (vault thread): join the locked-state records, then ``vault.unlock``.
+
+        One transaction of its own: either every pending record joins the chain or none
+        does (and the vault keeps them for the next unlock, since this hook then raises).
+        """
+        conn.execute("BEGIN IMMEDIATE")
+        try:
+            events = self._join_pending(conn, pending)
+            conn.execute("COMMIT")
+        except BaseException:
+            if conn.in_transaction:
+                conn.execute("ROLLBACK")
+            raise
+        for event in events:
+            self._bus.publish(AuditRecorded(event["seq"], event["action"]))
+
+    def _join_pending(self, conn: Any, pending: Sequence[Any]) -> list[dict[str, Any]]:
         events = []
         for record in pending:
             action, outcome, detail, ts = _pending_fields(record)
@@ -148,8 +164,7 @@ class AuditRecorder:
                                                {"reason": "invalid_record"}, utc_timestamp(self._clock())))
         events.append(self._append_now(conn, "vault.unlock", "success", {"pending_joined": len(pending)},
                                        utc_timestamp(self._clock())))
-        for event in events:
-            self._bus.publish(AuditRecorded(event["seq"], event["action"]))
+        return events
 
     def _append_now(self, conn: Any, action: str, outcome: str, detail: Mapping[str, Any],
                     ts: str) -> dict[str, Any]:

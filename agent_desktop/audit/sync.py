@@ -223,7 +223,7 @@ class SyncWorker:
         seq: int | None = None
         try:
             body = resp.json()
-            for key in ("seq", "first_broken_seq", "broken_seq"):
+            for key in ("first_bad_seq", "seq"):
                 if isinstance(body.get(key), int):
                     seq = body[key]
                     break

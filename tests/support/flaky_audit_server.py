@@ -74,7 +74,7 @@ class FlakyAuditServer:
                     continue
                 if (event.get("seq") != seq + 1 or event.get("prev_hash") != head
                         or compute_hash(event) != event.get("hash")):
-                    return 409, {"error": "chain_break", "seq": seq + 1}
+                    return 409, {"error": "chain_break", "first_bad_seq": seq + 1}
                 seq, head = event["seq"], event["hash"]
                 self.events.append(event)
                 self.ids.add(event["id"])

@@ -60,10 +60,8 @@ class TempVault:
             conn.execute("PRAGMA journal_mode=WAL")
             conn.execute("PRAGMA synchronous=FULL")
             create_audit_outbox(conn)
-            conn.execute("BEGIN IMMEDIATE")
             for hook in self._hooks:
                 hook(conn, list(self.pending))
-            conn.execute("COMMIT")
             self.pending.clear()
             self._conn = conn
         self._call(go).result()
