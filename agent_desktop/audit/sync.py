@@ -294,14 +294,16 @@ class SyncWorker:
         return min(delay, self.max_backoff)
 
     def drain(self, *, retry: bool = True, max_rounds: int | None = None) -> Round:
-        """Send until the outbox is empty (or sync stops); with ``retry`` wait out failures."""
+        """Send until the outbox is empty (or sync stops); with ``retry`` wait out failures.
+
+        Returns the last round: EMPTY when everything was delivered.
+        """
         rounds = 0
         last = Round(Outcome.EMPTY)
         while not self._stop.is_set() and (max_rounds is None or rounds < max_rounds):
             rounds += 1
-            result = self.sync_once()
+            result = last = self.sync_once()
             if result.outcome is Outcome.DELIVERED:
-                last = result
                 continue
             if result.outcome is Outcome.RETRY and retry:
                 self._sleep(self.backoff(result))

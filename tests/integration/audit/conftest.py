@@ -19,6 +19,7 @@ from agent_desktop.audit.recorder import AuditRecorder
 from agent_desktop.bus import EventBus
 from agent_desktop.paths import AppPaths
 from agent_desktop.policy import Settings, load_settings
+from tests.support.audit_server import audit_server, audit_server_factory  # noqa: F401 - fixtures
 
 
 class VaultLocked(Exception):
@@ -135,6 +136,19 @@ def recorder(vault: TempVault, bus: EventBus, device_id: str) -> AuditRecorder:
     rec = AuditRecorder(vault, bus, device_id=device_id, user="agent-007", role="agent")
     vault.unlock()
     return rec
+
+
+@pytest.fixture
+def reopen_vault(vault: TempVault, bus: EventBus, device_id: str
+                 ) -> Callable[[], tuple[TempVault, AuditRecorder]]:
+    """Simulate an application restart: close the vault, open it again with a new recorder."""
+    def reopen() -> tuple[TempVault, AuditRecorder]:
+        vault.lock()
+        vault._hooks.clear()
+        rec = AuditRecorder(vault, bus, device_id=device_id, user="agent-007", role="agent")
+        vault.unlock()
+        return vault, rec
+    return reopen
 
 
 def write_policy(agent_home: Path, **audit: Any) -> Settings:
