@@ -6,16 +6,18 @@ import importlib
 import json
 import logging
 from typing import Annotated, Any, Literal
+from urllib.parse import urlencode
 
 from fastapi import Body, Depends, FastAPI, Query, Request
 from fastapi.exceptions import RequestValidationError
-from fastapi.responses import JSONResponse
+from fastapi.responses import JSONResponse, Response
 from pydantic import BaseModel, ConfigDict, Field
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from agent_desktop import __version__
 from agent_desktop.audit.event import utc_timestamp
-from agent_desktop.server import devices, migrations, queries
+from agent_desktop.audit.fhir import to_bundle
+from agent_desktop.server import devices, migrations, queries, reports
 from agent_desktop.server.auth import (
     authenticate,
     require_admin,
@@ -132,6 +134,11 @@ def _validation_message(err: RequestValidationError) -> str:
         where = ".".join(str(p) for p in problem.get("loc", ()) if p != "body") or "body"
         parts.append(f"{where}: {problem.get('msg', 'invalid')}")
     return "; ".join(parts)
+
+
+def _csv(text: str, filename: str) -> Response:
+    return Response(text, media_type="text/csv; charset=utf-8",
+                    headers={"Content-Disposition": f'attachment; filename="{filename}"'})
 
 
 def create_app(ctx: ServerContext, *, directory_data: Any = None) -> FastAPI:
@@ -264,6 +271,49 @@ def create_app(ctx: ServerContext, *, directory_data: Any = None) -> FastAPI:
                            (grant["nonce"], grant["sup"], grant["agent"], grant["mode"],
                             str(grant["exp"]), utc_timestamp(ctx.clock())))
         return {"token": token, "grant": grant, "public_key": ctx.signer.public_key_hex}
+
+    @app.get("/v1/reports/breach-scope", tags=["reports"], response_model=None)
+    def breach_scope(_: Annotated[Principal, Depends(require_auditor)],
+                     device_id: str | None = Query(None, max_length=128),
+                     user: str | None = Query(None, max_length=128),
+                     since: str | None = Query(None, max_length=40),
+                     until: str | None = Query(None, max_length=40),
+                     format: Literal["json", "csv"] = "json") -> dict[str, Any] | Response:
+        result = reports.breach_scope(ctx.db, device_id=device_id, user=user,
+                                      since=queries.normalise_time(since, "since"),
+                                      until=queries.normalise_time(until, "until"))
+        if format == "csv":
+            return _csv(reports.to_csv(result["patients"], ("patient", "first_access", "last_access",
+                                                            "events")), "breach-scope.csv")
+        return result
+
+    @app.get("/v1/reports/disclosures", tags=["reports"], response_model=None)
+    def disclosures(_: Annotated[Principal, Depends(require_auditor)],
+                    patient: str = Query(..., min_length=1, max_length=128),
+                    since: str | None = Query(None, max_length=40),
+                    until: str | None = Query(None, max_length=40),
+                    format: Literal["json", "csv"] = "json") -> dict[str, Any] | Response:
+        result = reports.disclosures(ctx.db, patient=patient,
+                                     since=queries.normalise_time(since, "since"),
+                                     until=queries.normalise_time(until, "until"))
+        if format == "csv":
+            return _csv(reports.to_csv(result["disclosures"], ("ts", "user", "device_id", "caller_type",
+                                                               "field_groups", "call_id", "event_id")),
+                        "disclosures.csv")
+        return result
+
+    @app.get("/fhir/AuditEvent", tags=["fhir"])
+    def fhir_audit_events(_: Annotated[Principal, Depends(require_auditor)],
+                          patient: str = Query(..., min_length=1, max_length=128),
+                          count: int = Query(100, alias="_count", ge=1, le=queries.MAX_PAGE),
+                          cursor: str | None = Query(None, alias="_cursor", max_length=400)) -> JSONResponse:
+        page = queries.find_events(ctx.db, queries.EventFilter(patient=patient), newest_first=True,
+                                   limit=count, cursor=cursor)
+        bundle = to_bundle(page["events"], "searchset")
+        if page["next_cursor"]:
+            query = urlencode({"patient": patient, "_count": count, "_cursor": page["next_cursor"]})
+            bundle["link"] = [{"relation": "next", "url": f"/fhir/AuditEvent?{query}"}]
+        return JSONResponse(bundle, media_type="application/fhir+json")
 
     if directory_data is not None:
         # written by the verification capability; imported only when asked for

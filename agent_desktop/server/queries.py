@@ -9,7 +9,13 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
 
-from agent_desktop.audit.event import ChainBreak, parse_timestamp, utc_timestamp, verify_chain
+from agent_desktop.audit.event import (
+    ChainBreak,
+    InvalidEvent,
+    parse_timestamp,
+    utc_timestamp,
+    verify_chain,
+)
 from agent_desktop.server.db import Database
 from agent_desktop.server.errors import BadRequest, NotFound
 from agent_desktop.server.rows import EVENT_COLUMNS, row_event
@@ -34,7 +40,7 @@ def normalise_time(value: str | None, name: str) -> str | None:
         return None
     try:
         return utc_timestamp(parse_timestamp(value))
-    except ValueError:
+    except InvalidEvent:
         pass
     try:
         moment = dt.datetime.fromisoformat(value.replace("Z", "+00:00"))
@@ -74,7 +80,7 @@ def decode_cursor(cursor: str) -> tuple[str, str]:
         raw = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)).decode()
         ts, event_id = raw.split("|")
         parse_timestamp(ts)
-    except (ValueError, binascii.Error, UnicodeDecodeError):
+    except (ValueError, binascii.Error, UnicodeDecodeError, InvalidEvent):
         raise BadRequest("cursor: not a cursor from a previous page") from None
     return ts, event_id
 
