@@ -8,7 +8,7 @@ import logging
 from typing import Annotated, Any, Literal
 from urllib.parse import urlencode
 
-from fastapi import Body, Depends, FastAPI, Query, Request
+from fastapi import Body, Depends, FastAPI, Path, Query, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, Response
 from pydantic import BaseModel, ConfigDict, Field
@@ -35,7 +35,13 @@ from agent_desktop.server.tokens import Principal
 log = logging.getLogger(__name__)
 
 AGENT_STATES = ("available", "busy", "on_call", "after_call_work", "away", "offline")
-Ref = Annotated[str, Field(min_length=1, max_length=128, pattern=r"^[A-Za-z0-9][A-Za-z0-9_.:\-]*$")]
+REF_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9_.:\-]*$"
+Ref = Annotated[str, Field(min_length=1, max_length=128, pattern=REF_PATTERN)]
+PathRef = Annotated[str, Path(min_length=1, max_length=128, pattern=REF_PATTERN)]
+
+
+def _ref_query(description: str = "") -> Any:
+    return Query(None, min_length=1, max_length=128, pattern=REF_PATTERN, description=description)
 
 
 class Strict(BaseModel):
@@ -122,8 +128,9 @@ def _record_denial(ctx: ServerContext, request: Request, status: int, reason: st
         with ctx.db.transaction():
             ctx.db.execute("INSERT INTO denials (ts, method, path, status, reason, client)"
                            " VALUES (?, ?, ?, ?, ?, ?)",
-                           (utc_timestamp(ctx.clock()), request.method, request.url.path[:300],
-                            status, reason[:300], client))
+                           (utc_timestamp(ctx.clock()), request.method,
+                            request.url.path[:300].replace("\x00", "?"), status,
+                            reason[:300].replace("\x00", "?"), client))
     except Exception:  # the denial must still be answered if recording fails
         log.exception("could not record a denied request")
 
@@ -180,10 +187,10 @@ def create_app(ctx: ServerContext, *, directory_data: Any = None) -> FastAPI:
 
     @app.get("/v1/audit/events", tags=["auditors"])
     def get_events(_: Annotated[Principal, Depends(require_auditor)],
-               patient: str | None = Query(None, max_length=128),
-                   actor: str | None = Query(None, max_length=128),
-                   action: str | None = Query(None, max_length=64),
-                   device_id: str | None = Query(None, max_length=128),
+               patient: str | None = _ref_query(),
+                   actor: str | None = _ref_query(),
+                   action: str | None = Query(None, max_length=64, pattern=r"^[a-z][a-z0-9_.]*$"),
+                   device_id: str | None = _ref_query(),
                    since: str | None = Query(None, max_length=40, description="inclusive, ISO 8601"),
                    until: str | None = Query(None, max_length=40, description="exclusive, ISO 8601"),
                    order: Literal["newest", "oldest"] = "newest",
@@ -197,7 +204,7 @@ def create_app(ctx: ServerContext, *, directory_data: Any = None) -> FastAPI:
 
     @app.get("/v1/audit/verify", tags=["auditors"])
     def verify(_: Annotated[Principal, Depends(require_auditor)],
-           device_id: str = Query(..., max_length=128)) -> dict[str, Any]:
+           device_id: str = Query(..., max_length=128, pattern=REF_PATTERN)) -> dict[str, Any]:
         return queries.verify_device(ctx.db, device_id)
 
     @app.get("/v1/audit/alerts", tags=["auditors"])
@@ -213,7 +220,7 @@ def create_app(ctx: ServerContext, *, directory_data: Any = None) -> FastAPI:
                             for t, m, p, s, r, c in denied]}
 
     @app.get("/v1/devices/{device_id}", tags=["devices"])
-    def device_status(device_id: str, principal: Annotated[Principal, Depends(authenticate)]) -> dict[str, Any]:
+    def device_status(device_id: PathRef, principal: Annotated[Principal, Depends(authenticate)]) -> dict[str, Any]:
         if principal.role == "device" and principal.device_id != device_id:
             raise Forbidden("a device may only read its own status")
         if principal.role not in ("device", "admin", "auditor"):
@@ -222,13 +229,13 @@ def create_app(ctx: ServerContext, *, directory_data: Any = None) -> FastAPI:
 
     @app.post("/v1/devices/{device_id}/revoke", tags=["devices"])
     def revoke(principal: Annotated[Principal, Depends(require_admin)],
-           device_id: str, body: Annotated[RevokeIn | None, Body()] = None) -> dict[str, Any]:
+           device_id: PathRef, body: Annotated[RevokeIn | None, Body()] = None) -> dict[str, Any]:
         return devices.revoke(ctx, device_id, f"admin:{principal.token_hash[:12]}",
                               body.reason if body else None)
 
     @app.put("/v1/agents/{agent_id}/state", tags=["supervision"])
     def put_state(principal: Annotated[Principal, Depends(require_device)],
-              agent_id: str, body: AgentStateIn) -> dict[str, Any]:
+              agent_id: PathRef, body: AgentStateIn) -> dict[str, Any]:
         if principal.agent_id != agent_id:
             raise Forbidden("a device may only set its own agent's state")
         now = utc_timestamp(ctx.clock())
@@ -242,7 +249,7 @@ def create_app(ctx: ServerContext, *, directory_data: Any = None) -> FastAPI:
         return {"agent_id": agent_id, "state": body.state, "updated_at": now}
 
     @app.get("/v1/teams/{team}/agents", tags=["supervision"])
-    def roster(team: str, principal: Annotated[Principal, Depends(require_team_lead)]) -> dict[str, Any]:
+    def roster(team: PathRef, principal: Annotated[Principal, Depends(require_team_lead)]) -> dict[str, Any]:
         if principal.team != team:
             raise Forbidden("a team lead may only read their own team")
         rows = ctx.db.query(
@@ -274,8 +281,8 @@ def create_app(ctx: ServerContext, *, directory_data: Any = None) -> FastAPI:
 
     @app.get("/v1/reports/breach-scope", tags=["reports"], response_model=None)
     def breach_scope(_: Annotated[Principal, Depends(require_auditor)],
-                     device_id: str | None = Query(None, max_length=128),
-                     user: str | None = Query(None, max_length=128),
+                     device_id: str | None = _ref_query(),
+                     user: str | None = _ref_query(),
                      since: str | None = Query(None, max_length=40),
                      until: str | None = Query(None, max_length=40),
                      format: Literal["json", "csv"] = "json") -> dict[str, Any] | Response:
@@ -289,7 +296,7 @@ def create_app(ctx: ServerContext, *, directory_data: Any = None) -> FastAPI:
 
     @app.get("/v1/reports/disclosures", tags=["reports"], response_model=None)
     def disclosures(_: Annotated[Principal, Depends(require_auditor)],
-                    patient: str = Query(..., min_length=1, max_length=128),
+                    patient: str = Query(..., min_length=1, max_length=128, pattern=REF_PATTERN),
                     since: str | None = Query(None, max_length=40),
                     until: str | None = Query(None, max_length=40),
                     format: Literal["json", "csv"] = "json") -> dict[str, Any] | Response:
@@ -304,7 +311,7 @@ def create_app(ctx: ServerContext, *, directory_data: Any = None) -> FastAPI:
 
     @app.get("/fhir/AuditEvent", tags=["fhir"])
     def fhir_audit_events(_: Annotated[Principal, Depends(require_auditor)],
-                          patient: str = Query(..., min_length=1, max_length=128),
+                          patient: str = Query(..., min_length=1, max_length=128, pattern=REF_PATTERN),
                           count: int = Query(100, alias="_count", ge=1, le=queries.MAX_PAGE),
                           cursor: str | None = Query(None, alias="_cursor", max_length=400)) -> JSONResponse:
         page = queries.find_events(ctx.db, queries.EventFilter(patient=patient), newest_first=True,

@@ -5,6 +5,7 @@ from __future__ import annotations
 import base64
 import binascii
 import datetime as dt
+import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
@@ -44,11 +45,11 @@ def normalise_time(value: str | None, name: str) -> str | None:
         pass
     try:
         moment = dt.datetime.fromisoformat(value.replace("Z", "+00:00"))
-    except ValueError:
-        raise BadRequest(f"{name}: {value!r} is not an ISO 8601 time, e.g. 2026-11-28T03:00:00Z") from None
-    if moment.tzinfo is None:
-        raise BadRequest(f"{name}: give a time zone, e.g. 2026-11-28T03:00:00Z")
-    return utc_timestamp(moment)
+        if moment.tzinfo is None:
+            raise BadRequest(f"{name}: give a time zone, e.g. 2026-11-28T03:00:00Z")
+        return utc_timestamp(moment)
+    except (ValueError, OverflowError):
+        raise BadRequest(f"{name}: {value[:40]!r} is not an ISO 8601 time, e.g. 2026-11-28T03:00:00Z") from None
 
 
 def _where(flt: EventFilter) -> tuple[list[str], list[Any]]:
@@ -80,6 +81,7 @@ def decode_cursor(cursor: str) -> tuple[str, str]:
         raw = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)).decode()
         ts, event_id = raw.split("|")
         parse_timestamp(ts)
+        uuid.UUID(event_id)
     except (ValueError, binascii.Error, UnicodeDecodeError, InvalidEvent):
         raise BadRequest("cursor: not a cursor from a previous page") from None
     return ts, event_id
