@@ -27,6 +27,7 @@ from agent_desktop.server.rows import event_row
 
 log = logging.getLogger(__name__)
 
+MAX_SEQ = 2**62  # fits BIGINT and SQLite INTEGER with room to spare
 INSERT_EVENT = ("INSERT INTO events (id, device_id, seq, ts, actor_user, actor_role, action, patient,"
                 " call_id, outcome, detail, prev_hash, hash, received_at)"
                 " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)")
@@ -49,6 +50,8 @@ def check_batch(ctx: ServerContext, device_id: str, events: Sequence[Any]) -> li
             raise BadRequest(f"events[{i}]: {err}") from None
         if not isinstance(event["hash"], str):
             raise BadRequest(f"events[{i}]: hash: expected 64 lowercase hex digits")
+        if event["seq"] > MAX_SEQ:
+            raise BadRequest(f"events[{i}]: seq larger than {MAX_SEQ}")
         if event["device_id"] != device_id:
             raise BadRequest(f"events[{i}]: device_id is not the batch's device")
         if event["id"] in seen:
