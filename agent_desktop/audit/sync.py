@@ -240,6 +240,12 @@ class SyncWorker:
             if _error_code(resp) in REVOKED_CODES or self._device_revoked(creds):
                 return self._revoked(creds)
             return self._retry(f"the audit server refused the device token (HTTP {code})", online=True)
+        if code == 413:
+            # the server's body limit is below this batch: halve until it fits (never below 1)
+            self.batch_size = max(1, len(batch.ids) // 2)
+            return self._retry(f"the audit server refused a batch as too large (HTTP 413); "
+                               f"now sending {self.batch_size} events per batch", online=True,
+                               retry_after=0.0)
         if code == 429:
             return self._retry("the audit server asked to slow down (HTTP 429)", online=True,
                                retry_after=_retry_after(resp))

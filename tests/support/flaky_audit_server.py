@@ -41,6 +41,7 @@ class FlakyAuditServer:
         self.fault_log: list[str] = []
         self.requests = 0
         self.revoked = False
+        self.max_events = 0  # > 0: answer 413 to bigger batches
         self.lock = threading.Lock()
         self.httpd = ThreadingHTTPServer(("127.0.0.1", 0), self._handler())
         self.httpd.daemon_threads = True
@@ -129,6 +130,9 @@ class FlakyAuditServer:
                     self._send(429, b'{"error":"slow_down"}', {"Retry-After": "0"})
                     return
                 body = json.loads(raw)
+                if server.max_events and len(body["events"]) > server.max_events:
+                    self._send(413, b'{"error":"too_large"}')
+                    return
                 code, answer = server._ingest(body["events"])
                 if code != 200:
                     self._send(code, json.dumps(answer).encode())

@@ -110,6 +110,19 @@ def test_retry_after_is_honoured_within_the_cap(recorder: AuditRecorder, vault: 
     assert worker.backoff(result) == 5.0
 
 
+def test_a_too_large_batch_is_split_until_it_fits(recorder: AuditRecorder, vault: Any,
+                                                  bus: EventBus, agent_home: Path,
+                                                  store: CredentialStore,
+                                                  flaky: FlakyAuditServer) -> None:
+    for _ in range(40):
+        recorder.record("phi.view", patient="pat-4")
+    flaky.max_events = 10
+    worker = make_worker(vault, bus, agent_home, store, flaky, [], batch_size=25)
+    assert worker.drain(retry=True, max_rounds=50).outcome is Outcome.EMPTY
+    assert worker.batch_size == 6                                 # 25 -> 12 -> 6
+    assert [e["seq"] for e in flaky.events] == list(range(1, 42))
+
+
 def test_server_down_is_offline_and_keeps_everything(recorder: AuditRecorder, vault: Any,
                                                      bus: EventBus, agent_home: Path,
                                                      store: CredentialStore,
