@@ -42,7 +42,7 @@ from agent_desktop.audit.recorder import AuditRecorder  # noqa: E402
 from agent_desktop.audit.sync import Outcome, SyncWorker  # noqa: E402
 from agent_desktop.bus import EventBus  # noqa: E402
 from agent_desktop.paths import AppPaths  # noqa: E402
-from agent_desktop.policy import load_settings  # noqa: E402
+from agent_desktop.policy import SETTINGS, load_settings  # noqa: E402
 from agent_desktop.vault import ScryptParams, Vault  # noqa: E402
 from agent_desktop.vault.device_secret import SERVICE  # noqa: E402
 from agent_desktop.vault.keyring_backend import secure_backend  # noqa: E402
@@ -214,7 +214,8 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--records", type=int, default=1000, help="record() samples")
     parser.add_argument("--events", type=int, default=100_000, help="backlog to drain")
-    parser.add_argument("--batch-size", type=int, default=500, help="events per batch")
+    parser.add_argument("--batch-size", type=int, default=int(SETTINGS["audit.batch_size"].default),
+                        help="events per batch (default: the policy default)")
     args = parser.parse_args()
     with tempfile.TemporaryDirectory(prefix="bench-audit-") as tmp:
         workdir = Path(tmp)

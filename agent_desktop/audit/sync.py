@@ -33,6 +33,7 @@ from agent_desktop.audit.credentials import CredentialStore, DeviceCredentials, 
 from agent_desktop.audit.event import receipt_message, utc_timestamp
 from agent_desktop.audit.notices import AuditChainAlert, AuditSyncStatus, DeviceRevoked
 from agent_desktop.bus import EventBus
+from agent_desktop.vault.events import VaultUnlocked
 
 log = logging.getLogger(__name__)
 REQUEST_TIMEOUT_SECONDS = (5.0, 30.0)  # connect, read
@@ -95,6 +96,11 @@ class SyncWorker:
         self._thread: threading.Thread | None = None
         self._status_lock = threading.Lock()
         self._status = AuditSyncStatus(online=False, backlog=None, last_sync=None, last_error=None)
+        # an unlock makes the outbox readable again (and joins the locked-state events)
+        self._unlocked_sub = bus.subscribe(VaultUnlocked, self._on_vault_unlocked)
+
+    def _on_vault_unlocked(self, event: VaultUnlocked) -> None:
+        self._wake.set()
 
     # --- status ----------------------------------------------------------------------------
     def status(self) -> AuditSyncStatus:

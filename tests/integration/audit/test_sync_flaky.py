@@ -18,7 +18,7 @@ from agent_desktop.audit.recorder import AuditRecorder
 from agent_desktop.audit.sync import Outcome, SyncWorker
 from agent_desktop.bus import EventBus
 from agent_desktop.vault.keyring_backend import secure_backend
-from tests.integration.audit.conftest import write_policy
+from tests.integration.audit.conftest import PASSWORD, write_policy
 from tests.support.flaky_audit_server import FAULTS, FlakyAuditServer
 
 TOKEN = "adt_device-token-for-tests"
@@ -207,3 +207,25 @@ def test_worker_thread_delivers_and_publishes_status(recorder: AuditRecorder, va
         worker.stop()
     assert len(flaky.events) == 26
     assert any(s.online and s.backlog == 0 for s in statuses)
+
+
+def test_worker_wakes_when_the_vault_unlocks(recorder: AuditRecorder, vault: Any, bus: EventBus,
+                                             agent_home: Path, store: CredentialStore,
+                                             flaky: FlakyAuditServer) -> None:
+    recorder.record("phi.view", patient="pat-8")
+    vault.lock()
+    settings = write_policy(agent_home, server_url=flaky.url, sync_interval_seconds=3600)
+    store.save(DeviceCredentials(flaky.device_id, TOKEN, flaky.public_key_hex, flaky.url))
+    worker = SyncWorker(vault, bus, settings, session=requests.Session(), store=store)
+    worker.start()
+    try:
+        time.sleep(0.3)                       # first round finds the vault locked, then waits
+        assert flaky.events == []
+        vault.unlock(PASSWORD)
+        deadline = time.monotonic() + 20
+        while len(flaky.events) < 4 and time.monotonic() < deadline:
+            time.sleep(0.05)
+    finally:
+        worker.stop()
+    assert [e["action"] for e in flaky.events] == ["vault.unlock", "phi.view", "vault.lock",
+                                                   "vault.unlock"]
