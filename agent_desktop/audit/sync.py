@@ -74,13 +74,15 @@ class SyncWorker:
                  session: requests.Session, store: CredentialStore,
                  clock: Callable[[], float] = time.time,
                  sleep: Callable[[float], None] | None = None,
-                 rng: Callable[[], float] = random.random) -> None:
+                 rng: Callable[[], float] = random.random,
+                 request_timeout: tuple[float, float] = REQUEST_TIMEOUT_SECONDS) -> None:
         self._vault = vault
         self._bus = bus
         self._session = session
         self._store = store
         self._clock = clock
         self._rng = rng
+        self._timeout = request_timeout
         self._wake = threading.Event()
         self._stop = threading.Event()
         self._sleep = sleep or self._interruptible_sleep
@@ -221,7 +223,7 @@ class SyncWorker:
                 url, data=batch.payload(creds.device_id),
                 headers={"Authorization": f"Bearer {creds.device_token}",
                          "Content-Type": "application/json"},
-                timeout=REQUEST_TIMEOUT_SECONDS, verify=self._verify)
+                timeout=self._timeout, verify=self._verify)
         except requests.exceptions.SSLError:
             return self._retry("TLS failure talking to the audit server (certificate or protocol)")
         except requests.exceptions.Timeout:
@@ -311,7 +313,7 @@ class SyncWorker:
         url = creds.server_url.rstrip("/") + f"/v1/devices/{creds.device_id}"
         try:
             resp = self._session.get(url, headers={"Authorization": f"Bearer {creds.device_token}"},
-                                     timeout=REQUEST_TIMEOUT_SECONDS, verify=self._verify)
+                                     timeout=self._timeout, verify=self._verify)
             if _error_code(resp) in REVOKED_CODES:
                 return True
             return bool(resp.status_code == 200 and resp.json().get("status") == "revoked")
@@ -323,7 +325,7 @@ class SyncWorker:
         url = creds.server_url.rstrip("/") + f"/v1/devices/{creds.device_id}"
         try:
             resp = self._session.get(url, headers={"Authorization": f"Bearer {creds.device_token}"},
-                                     timeout=REQUEST_TIMEOUT_SECONDS, verify=self._verify)
+                                     timeout=self._timeout, verify=self._verify)
         except requests.RequestException:
             self._set_status(online=False, backlog=0)
             return Round(Outcome.EMPTY)

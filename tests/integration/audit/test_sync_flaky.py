@@ -47,7 +47,7 @@ def make_worker(vault: Any, bus: EventBus, agent_home: Path, store: CredentialSt
                                  receipt_public_key="" if policy_key else server.public_key_hex,
                                  server_url=server.url))
     return SyncWorker(vault, bus, settings, session=requests.Session(), store=store,
-                      sleep=sleeps.append)
+                      sleep=sleeps.append, request_timeout=(2.0, 0.4))
 
 
 def outbox_ids(vault: Any) -> list[str]:
@@ -62,7 +62,7 @@ def test_random_faults_lose_and_duplicate_nothing(recorder: AuditRecorder, vault
     recorded = outbox_ids(vault)
     flaky.fault_rate = 0.6
     sleeps: list[float] = []
-    worker = make_worker(vault, bus, agent_home, store, flaky, sleeps)
+    worker = make_worker(vault, bus, agent_home, store, flaky, sleeps, batch_size=10)
     result = worker.drain(retry=True, max_rounds=2000)
     assert result.outcome is Outcome.EMPTY
     assert [e["id"] for e in flaky.events] == recorded          # in order, each exactly once
@@ -76,7 +76,7 @@ def test_random_faults_lose_and_duplicate_nothing(recorder: AuditRecorder, vault
     assert status.online and status.backlog == 0 and status.last_sync and status.last_error is None
 
 
-@pytest.mark.parametrize("fault", ["bad_signature", "unsigned", "truncated", "drop_after"])
+@pytest.mark.parametrize("fault", ["bad_signature", "unsigned", "truncated", "drop_after", "slow"])
 def test_stored_but_unreceipted_batch_stays_until_a_valid_receipt(
         fault: str, recorder: AuditRecorder, vault: Any, bus: EventBus, agent_home: Path,
         store: CredentialStore, flaky: FlakyAuditServer) -> None:
