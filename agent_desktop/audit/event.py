@@ -64,7 +64,10 @@ def utc_timestamp(when: dt.datetime | float | None = None) -> str:
 def parse_timestamp(ts: str) -> dt.datetime:
     if not isinstance(ts, str) or not _TS_RE.match(ts):
         raise InvalidEvent(f"ts: {ts!r} is not RFC 3339 UTC with milliseconds (YYYY-MM-DDTHH:MM:SS.mmmZ)")
-    return dt.datetime.strptime(ts, "%Y-%m-%dT%H:%M:%S.%fZ").replace(tzinfo=dt.UTC)
+    try:  # fromisoformat is C code, several times faster than strptime on the ingest path
+        return dt.datetime.fromisoformat(ts[:-1] + "+00:00")
+    except ValueError:
+        raise InvalidEvent(f"ts: {ts!r} is not a valid date and time") from None
 
 
 def canonical(event: Mapping[str, Any]) -> bytes:
