@@ -192,6 +192,13 @@ def bench_query(label: str, url: str, count: int, samples: int = 300) -> None:
         db.conn.execute(sql, (patient,)).fetchall()
         raw.append((time.perf_counter() - start) * 1000)
 
+    # correctness at this size: paging through one patient returns exactly their events
+    patient = targets[0]
+    expected = db.one("SELECT COUNT(*) FROM events WHERE patient = ?", (patient,))
+    walked = list(queries.iter_events(db, queries.EventFilter(patient=patient), page=7))
+    assert expected is not None and len(walked) == int(expected[0]) == len({e["id"] for e in walked})
+    assert all(e["patient"] == patient for e in walked)
+
     def pct(values: list[float], q: float) -> float:
         return statistics.quantiles(values, n=100, method="inclusive")[int(q) - 1]
 
