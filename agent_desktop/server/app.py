@@ -156,7 +156,7 @@ def create_app(ctx: ServerContext, *, directory_data: Any = None) -> FastAPI:
     app.state.ctx = ctx
 
     @app.exception_handler(ApiError)
-    async def api_error(request: Request, err: ApiError) -> JSONResponse:
+    def api_error(request: Request, err: ApiError) -> JSONResponse:  # sync: runs in the thread pool
         headers = {}
         if err.status in (401, 403):
             _record_denial(ctx, request, err.status, err.message)
