@@ -17,6 +17,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from agent_desktop import __version__
 from agent_desktop.audit.event import utc_timestamp
 from agent_desktop.audit.fhir import to_bundle
+from agent_desktop.errors import AgentDesktopError
 from agent_desktop.server import devices, migrations, queries, reports
 from agent_desktop.server.auth import (
     authenticate,
@@ -155,7 +156,7 @@ def create_app(ctx: ServerContext, *, directory_data: Any = None) -> FastAPI:
     app.state.ctx = ctx
 
     @app.exception_handler(ApiError)
-    async def api_error(request: Request, err: ApiError) -> JSONResponse:
+    def api_error(request: Request, err: ApiError) -> JSONResponse:  # sync: runs in the thread pool
         headers = {}
         if err.status in (401, 403):
             _record_denial(ctx, request, err.status, err.message)
@@ -324,7 +325,11 @@ def create_app(ctx: ServerContext, *, directory_data: Any = None) -> FastAPI:
 
     if directory_data is not None:
         # written by the verification capability; imported only when asked for
-        directory_api = importlib.import_module("agent_desktop.server.directory_api")
+        try:
+            directory_api = importlib.import_module("agent_desktop.server.directory_api")
+        except ImportError as err:
+            raise AgentDesktopError("this build has no FHIR directory API (agent_desktop.server."
+                                    "directory_api)", "Run the server without --directory-data.") from err
         app.include_router(directory_api.make_router(directory_data, require_device))
 
     app.add_middleware(BodyLimit, limit=MAX_BODY_BYTES)

@@ -8,7 +8,6 @@ bad seq, nothing stored, and a tamper alert for auditors.
 
 from __future__ import annotations
 
-import datetime as dt
 import json
 import logging
 from collections.abc import Mapping, Sequence
@@ -17,12 +16,17 @@ from typing import Any
 from agent_desktop.audit.event import (
     InvalidEvent,
     compute_hash,
-    parse_timestamp,
     utc_timestamp,
     validate_event,
 )
 from agent_desktop.server.context import MAX_EVENTS_PER_BATCH, ServerContext
-from agent_desktop.server.errors import BadRequest, ChainConflict, Conflict, Forbidden
+from agent_desktop.server.errors import (
+    BadRequest,
+    ChainConflict,
+    Conflict,
+    DeviceRevoked,
+    Forbidden,
+)
 from agent_desktop.server.rows import event_row
 
 log = logging.getLogger(__name__)
@@ -39,8 +43,10 @@ def check_batch(ctx: ServerContext, device_id: str, events: Sequence[Any]) -> li
         raise BadRequest("events: the batch is empty")
     if len(events) > MAX_EVENTS_PER_BATCH:
         raise BadRequest(f"events: at most {MAX_EVENTS_PER_BATCH} events per batch")
-    horizon = dt.datetime.fromtimestamp(ctx.clock() + ctx.max_future_skew_s, dt.UTC)
-    oldest = dt.datetime.fromtimestamp(ctx.clock(), dt.UTC) - dt.timedelta(days=ctx.retention_days)
+    # validated timestamps share one fixed-width format, so they compare as strings
+    now = ctx.clock()
+    horizon = utc_timestamp(now + ctx.max_future_skew_s)
+    oldest = utc_timestamp(now - ctx.retention_days * 86400.0)
     seen: set[str] = set()
     hashes: list[str] = []
     for i, event in enumerate(events):
@@ -57,7 +63,7 @@ def check_batch(ctx: ServerContext, device_id: str, events: Sequence[Any]) -> li
         if event["id"] in seen:
             raise BadRequest(f"events[{i}]: id repeats an earlier event of this batch")
         seen.add(event["id"])
-        when = parse_timestamp(event["ts"])
+        when = event["ts"]
         if when > horizon:
             raise BadRequest(f"events[{i}]: ts lies more than {ctx.max_future_skew_s:.0f}s in the "
                              "future; check the workstation clock")
@@ -98,8 +104,10 @@ def _ingest(ctx: ServerContext, device_id: str, events: Sequence[Any]) -> dict[s
     with db.transaction():
         row = db.one("SELECT status, last_seq, last_hash FROM devices WHERE device_id = ?"
                      + db.for_update, (device_id,))
-        if row is None or row[0] != "active":
-            raise Forbidden("this device is not enrolled or has been revoked")
+        if row is None:
+            raise Forbidden("this device is not enrolled")
+        if row[0] != "active":
+            raise DeviceRevoked("this device has been revoked; it must wipe its vault")
         last_seq, last_hash = int(row[1]), str(row[2])
         old = [e for e in events if e["seq"] <= last_seq]
         new = [e for e in events if e["seq"] > last_seq]
@@ -122,7 +130,7 @@ def _ingest(ctx: ServerContext, device_id: str, events: Sequence[Any]) -> dict[s
                                         "previous stored event", int(event["seq"]))
                 prev_seq, prev_hash = int(event["seq"]), str(event["hash"])
             try:
-                db.executemany(INSERT_EVENT, [event_row(e, received) for e in new])
+                db.insert_events([event_row(e, received) for e in new])
             except db.integrity_errors:
                 raise Conflict("an event id of this batch is already stored for another device "
                                "or position") from None
