@@ -136,6 +136,12 @@ def _record_denial(ctx: ServerContext, request: Request, status: int, reason: st
         log.exception("could not record a denied request")
 
 
+def _unavailable(request: Request, err: Exception) -> JSONResponse:
+    log.error("database unavailable: %s", err.__class__.__name__)
+    return JSONResponse({"error": "unavailable", "message": "the audit database is unavailable; retry later"},
+                        status_code=503, headers={"Retry-After": "5"})
+
+
 def _validation_message(err: RequestValidationError) -> str:
     parts = []
     for problem in err.errors()[:5]:
@@ -163,6 +169,9 @@ def create_app(ctx: ServerContext, *, directory_data: Any = None) -> FastAPI:
             if err.status == 401:
                 headers["WWW-Authenticate"] = "Bearer"
         return JSONResponse(err.body(), status_code=err.status, headers=headers)
+
+    for error_type in ctx.db.unavailable_errors:
+        app.add_exception_handler(error_type, _unavailable)
 
     @app.exception_handler(RequestValidationError)
     async def invalid_request(request: Request, err: RequestValidationError) -> JSONResponse:

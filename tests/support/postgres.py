@@ -70,6 +70,16 @@ class PostgresCluster:
         parts = urlsplit(self.admin_url)
         return urlunsplit((parts.scheme, parts.netloc, "/" + name, parts.query, parts.fragment))
 
+    def restart(self) -> None:
+        """Restart the server (connections drop); only for a cluster this module started."""
+        if self.directory is None or self.bin_dir is None:
+            raise PostgresUnavailable(f"cannot restart a server given by {ENV_URL}")
+        # -l: the postmaster must not inherit our pipes, or run() waits for it to exit
+        subprocess.run(_as_postgres([str(self.bin_dir / "pg_ctl"), "-D", str(self.directory / "data"),
+                                     "-l", str(self.directory / "postgres.log"), "-m", "fast", "-w",
+                                     "restart"]),
+                       capture_output=True, timeout=120, check=True)
+
     def stop(self) -> None:
         if self.directory is None or self.bin_dir is None:
             return
