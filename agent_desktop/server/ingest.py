@@ -90,6 +90,9 @@ def ingest_batch(ctx: ServerContext, device_id: str, events: Sequence[Any]) -> d
     except ChainConflict as err:
         record_alert(ctx, "chain_break", device_id, err.first_bad_seq, {"message": err.message})
         raise
+    except Conflict as err:  # an event id another device already used: a replay from elsewhere
+        record_alert(ctx, "id_conflict", device_id, None, {"message": err.message})
+        raise
 
 
 def _ingest(ctx: ServerContext, device_id: str, events: Sequence[Any]) -> dict[str, Any]:

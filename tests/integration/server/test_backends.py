@@ -92,6 +92,7 @@ def test_an_event_id_reused_by_another_device_is_refused_without_storing_the_bat
     with pytest.raises(Conflict):
         ingest_batch(ctx, b, [stolen])
     assert count(ctx.db, b) == 0
+    assert ctx.db.query("SELECT kind FROM alerts WHERE device_id = ?", (b,)) == [("id_conflict",)]
     assert ingest_batch(ctx, b, make_chain(b, 1))["accepted"] == 1
 
 
