@@ -1,0 +1,173 @@
+"""One database interface over SQLite and PostgreSQL.
+
+SQL is written once with ``?`` placeholders; the PostgreSQL backend rewrites them to
+``%s``. Each thread gets its own connection (FastAPI runs sync endpoints on a thread pool);
+writers serialise per device through the database, never through process-local locks:
+SQLite takes the write lock up front (``BEGIN IMMEDIATE``), PostgreSQL locks the device row
+(``SELECT ... FOR UPDATE``), and ``UNIQUE (device_id, seq)`` backs both.
+"""
+
+from __future__ import annotations
+
+import logging
+import sqlite3
+import threading
+from collections.abc import Iterable, Iterator, Sequence
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlsplit
+
+from agent_desktop.errors import AgentDesktopError
+
+Row = tuple[Any, ...]
+log = logging.getLogger(__name__)
+
+
+class DatabaseError(AgentDesktopError):
+    """The database URL is wrong or the database cannot be reached."""
+
+
+class Database:
+    """A backend-neutral handle: ``execute``, ``executemany``, ``transaction``."""
+
+    kind = ""
+    for_update = ""  # row-lock suffix for SELECTs inside a write transaction
+    integrity_errors: tuple[type[BaseException], ...] = ()
+
+    def __init__(self, url: str) -> None:
+        self.url = url
+        self._local = threading.local()
+        self._all: list[Any] = []
+        self._all_lock = threading.Lock()
+
+    # --- connections ----------------------------------------------------------------
+    def _connect(self) -> Any:
+        raise NotImplementedError
+
+    @property
+    def conn(self) -> Any:
+        conn = getattr(self._local, "conn", None)
+        if conn is None:
+            conn = self._connect()
+            self._local.conn = conn
+            with self._all_lock:
+                self._all.append(conn)
+        return conn
+
+    def close(self) -> None:
+        with self._all_lock:
+            for conn in self._all:
+                try:
+                    conn.close()
+                except Exception as err:  # noqa: BLE001 - closing at shutdown; nothing left to save
+                    log.debug("closing a database connection failed: %s", err.__class__.__name__)
+            self._all.clear()
+        self._local = threading.local()
+
+    # --- statements -----------------------------------------------------------------
+    def sql(self, text: str) -> str:
+        return text
+
+    def execute(self, text: str, params: Sequence[Any] = ()) -> Any:
+        return self.conn.execute(self.sql(text), tuple(params))
+
+    def query(self, text: str, params: Sequence[Any] = ()) -> list[Row]:
+        return [tuple(r) for r in self.execute(text, params).fetchall()]
+
+    def one(self, text: str, params: Sequence[Any] = ()) -> Row | None:
+        row = self.execute(text, params).fetchone()
+        return tuple(row) if row is not None else None
+
+    def executemany(self, text: str, rows: Iterable[Sequence[Any]]) -> None:
+        raise NotImplementedError
+
+    @contextmanager
+    def transaction(self) -> Iterator[None]:
+        raise NotImplementedError
+        yield
+
+
+class SQLiteDatabase(Database):
+    kind = "sqlite"
+    integrity_errors = (sqlite3.IntegrityError,)
+
+    def __init__(self, url: str, path: Path) -> None:
+        super().__init__(url)
+        self.path = path
+
+    def _connect(self) -> sqlite3.Connection:
+        try:
+            conn = sqlite3.connect(self.path, isolation_level=None, check_same_thread=False,
+                                   timeout=30.0)
+            conn.execute("PRAGMA journal_mode=WAL")
+            # an acknowledged (receipted) event must be on disk
+            conn.execute("PRAGMA synchronous=FULL")
+            conn.execute("PRAGMA foreign_keys=ON")
+        except sqlite3.Error as err:
+            raise DatabaseError(f"cannot open SQLite database {self.path}: {err}",
+                                "Check the path and that its folder exists and is writable.") from err
+        return conn
+
+    def executemany(self, text: str, rows: Iterable[Sequence[Any]]) -> None:
+        self.conn.executemany(text, rows)
+
+    @contextmanager
+    def transaction(self) -> Iterator[None]:
+        conn = self.conn
+        conn.execute("BEGIN IMMEDIATE")
+        try:
+            yield
+        except BaseException:
+            conn.execute("ROLLBACK")
+            raise
+        conn.execute("COMMIT")
+
+
+class PostgresDatabase(Database):
+    kind = "postgresql"
+    for_update = " FOR UPDATE"
+
+    def __init__(self, url: str) -> None:
+        super().__init__(url)
+        import psycopg
+
+        self._psycopg = psycopg
+        self.integrity_errors = (psycopg.errors.IntegrityError,)
+
+    def _connect(self) -> Any:
+        try:
+            return self._psycopg.connect(self.url, autocommit=True)
+        except self._psycopg.Error as err:
+            raise DatabaseError(f"cannot connect to PostgreSQL: {err.__class__.__name__}",
+                                "Check the --db URL, that the server runs and accepts this user.") from err
+
+    def sql(self, text: str) -> str:
+        return text.replace("?", "%s")
+
+    def executemany(self, text: str, rows: Iterable[Sequence[Any]]) -> None:
+        with self.conn.cursor() as cur:
+            cur.executemany(self.sql(text), list(rows))
+
+    @contextmanager
+    def transaction(self) -> Iterator[None]:
+        with self.conn.transaction():
+            yield
+
+
+def open_database(url: str) -> Database:
+    """``sqlite:///relative.db``, ``sqlite:////abs/path.db`` or ``postgresql://...``."""
+    scheme = urlsplit(url).scheme
+    if scheme == "sqlite":
+        raw = url[len("sqlite://"):]
+        if not raw.startswith("/") or raw == "/":
+            raise DatabaseError(f"bad SQLite URL {url!r}",
+                                "Use sqlite:///relative/path.db or sqlite:////absolute/path.db.")
+        path = Path(raw[1:])
+        if not path.parent.exists():
+            raise DatabaseError(f"folder {path.parent} does not exist", "Create it first.")
+        return SQLiteDatabase(url, path)
+    if scheme in ("postgresql", "postgres"):
+        return PostgresDatabase(url)
+    raise DatabaseError(f"unsupported database URL scheme {scheme!r}",
+                        "Use sqlite:///path/audit.db or postgresql://user@host/db.")
