@@ -308,6 +308,8 @@ class Verification:
                 return self._end(Status.FAILED, "consent_revoked")
             if auth.status == "proposed":
                 return self._end(Status.FAILED, "consent_pending")
+            if auth.status == "missing":
+                return self._end(Status.FAILED, "no_consent_on_file")
             if not auth.valid_on(self.today):
                 return self._end(Status.FAILED, "consent_expired")
             self.representative = listed

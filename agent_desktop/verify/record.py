@@ -14,6 +14,7 @@ from typing import Any
 
 from agent_desktop.errors import AgentDesktopError
 
+AUTHORIZATION_STATUSES = ("active", "inactive", "proposed", "missing")
 IDENTIFIERS = ("full_name", "date_of_birth", "zip", "member_id", "ssn_last4", "passcode", "phone")
 
 
@@ -50,7 +51,8 @@ class Authorization:
     scope: frozenset[str]
     # None: no end date on file (e.g. a court-appointed guardian); the day it stops counting.
     expires: dt.date | None = None
-    status: str = "active"  # "active", "inactive" (revoked), "proposed" (pending)
+    # "active", "inactive" (revoked), "proposed" (pending), "missing" (no consent on file)
+    status: str = "active"
     consent_id: str | None = None
 
     def valid_on(self, day: dt.date) -> bool:
@@ -141,8 +143,8 @@ def representative_from_json(raw: Any, where: str = "representative") -> Represe
     if not isinstance(relationship, str) or not relationship:
         raise RecordError(f"{where}.relationship: expected a string such as parent, guardian, poa, family")
     status = raw.get("status", "active")
-    if status not in ("active", "inactive", "proposed"):
-        raise RecordError(f"{where}.status: expected active, inactive or proposed")
+    if status not in AUTHORIZATION_STATUSES:
+        raise RecordError(f"{where}.status: expected one of {', '.join(AUTHORIZATION_STATUSES)}")
     return Representative(
         id=rep_id,
         person=person_from_json({k: v for k, v in raw.items() if k in _PERSON_KEYS}, where),
