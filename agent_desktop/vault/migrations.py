@@ -14,6 +14,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import Any
 
+from agent_desktop.audit.outbox_schema import create_audit_outbox
 from agent_desktop.vault.errors import VaultTooNew
 
 Connection = Any  # sqlcipher3.Connection (untyped module)
@@ -45,7 +46,7 @@ def core_v1(conn: Connection) -> None:
 
 MIGRATIONS: list[Migration] = [
     Migration(1, "vault core", core_v1),
-    # 2: audit outbox (agent_desktop/audit/outbox_schema.py)
+    Migration(2, "audit outbox", create_audit_outbox),
     # 3: verification / patient directory
 ]
 

@@ -1,0 +1,1 @@
+"""Audit benchmarks (filled in below)."""
