@@ -156,7 +156,7 @@ def consent_groups(consent: Mapping[str, Any]) -> frozenset[str]:
     provision = consent.get("provision") or {}
     if provision.get("type", "permit") != "permit":
         return frozenset()
-    return frozenset(c.get("code") for c in provision.get("class") or []
+    return frozenset(str(c["code"]) for c in provision.get("class") or []
                      if isinstance(c, Mapping) and c.get("system") == FIELD_GROUP_SYSTEM
                      and c.get("code") in FIELD_GROUPS)
 
