@@ -15,7 +15,7 @@ import json
 import time
 import uuid
 from collections.abc import Callable, Iterable, Iterator, Mapping
-from contextlib import contextmanager
+from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass
 from typing import Any, Protocol
 
@@ -138,8 +138,14 @@ class VerificationSession:
             self._record("phi.reveal", "denied", {"group": group, "reason": "not_in_scope"})
             raise NotAllowed(f"the {group} field group may not be shown to this caller",
                              "Only the groups listed as allowed for this verification can be opened.")
-        with self.recorder.guard("phi.reveal", patient=self.patient, call_id=self.call_id,
-                                 detail={"group": group, "caller_type": self.verification.caller_type.name}) as event:
+        with ExitStack() as stack:
+            try:
+                event = stack.enter_context(self.recorder.guard(
+                    "phi.reveal", patient=self.patient, call_id=self.call_id,
+                    detail={"group": group, "caller_type": self.verification.caller_type.name}))
+            except Exception:
+                self.broken = True  # not audited: this session shows nothing more
+                raise
             yield event
 
     def record_consent(self, **fields: Any) -> tuple[PendingConsent, int]:
