@@ -215,6 +215,25 @@ class Directory:
         return Lookup(tuple(records), cached=True)
 
 
+def build_directory(settings: Any, device_token: str, cache: Cache, vault: VaultLike,
+                    bus: EventBus | None = None) -> Directory:
+    """The directory from policy: ``directory.fhir_base_url``, ``ca_bundle``, ``timeout_seconds``.
+
+    Without a base URL the directory answers from the cache only (and says it is offline).
+    """
+    import requests
+
+    base = str(settings.get("directory.fhir_base_url") or "")
+    client = None
+    if base:
+        session = requests.Session()
+        session.trust_env = False  # REQUESTS_CA_BUNDLE must not replace the policy's CA
+        session.verify = str(settings.get("directory.ca_bundle") or "") or True
+        session.headers["Authorization"] = f"Bearer {device_token}"
+        client = FhirClient(base, session, timeout=float(settings.get("directory.timeout_seconds")))
+    return Directory(client, cache, vault, bus)
+
+
 def candidates_named(records: Sequence[PatientRecord], typed_name: str, rule: str) -> list[PatientRecord]:
     """Several candidates on one number: those whose name matches what the caller said."""
     return [r for r in records if matchers.match_name(typed_name, r.person.given, r.person.family, rule).ok]

@@ -24,8 +24,7 @@ from agent_desktop.audit.credentials import CredentialStore, enroll
 from agent_desktop.audit.recorder import AuditRecorder
 from agent_desktop.audit.sync import Outcome, SyncWorker
 from agent_desktop.bus import EventBus
-from agent_desktop.directory.client import FhirClient
-from agent_desktop.directory.service import Directory, choose_candidate
+from agent_desktop.directory.service import build_directory, choose_candidate
 from agent_desktop.paths import AppPaths
 from agent_desktop.policy import load_settings
 from agent_desktop.vault.keyring_backend import secure_backend
@@ -118,10 +117,9 @@ def test_audit_trail_holds_each_result_and_no_identifier_value(
         vault = make_vault(settings=settings, bus=bus)
         recorder = AuditRecorder(vault, bus, device_id=creds.device_id, user="agent-verify", role="agent")
         vault.create(PASSWORD)
-        fhir = session()
-        fhir.headers["Authorization"] = f"Bearer {creds.device_token}"
-        directory = Directory(FhirClient(settings.get("directory.fhir_base_url"), fhir), PhiCache(vault, settings),
-                              vault, bus)
+        directory = build_directory(settings, creds.device_token, PhiCache(vault, settings), vault, bus)
+        assert directory.client is not None
+        http.append(directory.client.session)
         script = load_configured_script(settings.get("verification.script"))
         lockouts = CallLockouts()
 
