@@ -6,16 +6,19 @@ import importlib
 import json
 import logging
 from typing import Annotated, Any, Literal
+from urllib.parse import urlencode
 
-from fastapi import Body, Depends, FastAPI, Query, Request
+from fastapi import Body, Depends, FastAPI, Path, Query, Request
 from fastapi.exceptions import RequestValidationError
-from fastapi.responses import JSONResponse
+from fastapi.responses import JSONResponse, Response
 from pydantic import BaseModel, ConfigDict, Field
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from agent_desktop import __version__
 from agent_desktop.audit.event import utc_timestamp
-from agent_desktop.server import devices, migrations, queries
+from agent_desktop.audit.fhir import to_bundle
+from agent_desktop.errors import AgentDesktopError
+from agent_desktop.server import devices, migrations, queries, reports
 from agent_desktop.server.auth import (
     authenticate,
     require_admin,
@@ -33,7 +36,13 @@ from agent_desktop.server.tokens import Principal
 log = logging.getLogger(__name__)
 
 AGENT_STATES = ("available", "busy", "on_call", "after_call_work", "away", "offline")
-Ref = Annotated[str, Field(min_length=1, max_length=128, pattern=r"^[A-Za-z0-9][A-Za-z0-9_.:\-]*$")]
+REF_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9_.:\-]*$"
+Ref = Annotated[str, Field(min_length=1, max_length=128, pattern=REF_PATTERN)]
+PathRef = Annotated[str, Path(min_length=1, max_length=128, pattern=REF_PATTERN)]
+
+
+def _ref_query(description: str = "") -> Any:
+    return Query(None, min_length=1, max_length=128, pattern=REF_PATTERN, description=description)
 
 
 class Strict(BaseModel):
@@ -120,8 +129,9 @@ def _record_denial(ctx: ServerContext, request: Request, status: int, reason: st
         with ctx.db.transaction():
             ctx.db.execute("INSERT INTO denials (ts, method, path, status, reason, client)"
                            " VALUES (?, ?, ?, ?, ?, ?)",
-                           (utc_timestamp(ctx.clock()), request.method, request.url.path[:300],
-                            status, reason[:300], client))
+                           (utc_timestamp(ctx.clock()), request.method,
+                            request.url.path[:300].replace("\x00", "?"), status,
+                            reason[:300].replace("\x00", "?"), client))
     except Exception:  # the denial must still be answered if recording fails
         log.exception("could not record a denied request")
 
@@ -132,6 +142,11 @@ def _validation_message(err: RequestValidationError) -> str:
         where = ".".join(str(p) for p in problem.get("loc", ()) if p != "body") or "body"
         parts.append(f"{where}: {problem.get('msg', 'invalid')}")
     return "; ".join(parts)
+
+
+def _csv(text: str, filename: str) -> Response:
+    return Response(text, media_type="text/csv; charset=utf-8",
+                    headers={"Content-Disposition": f'attachment; filename="{filename}"'})
 
 
 def create_app(ctx: ServerContext, *, directory_data: Any = None) -> FastAPI:
@@ -173,10 +188,10 @@ def create_app(ctx: ServerContext, *, directory_data: Any = None) -> FastAPI:
 
     @app.get("/v1/audit/events", tags=["auditors"])
     def get_events(_: Annotated[Principal, Depends(require_auditor)],
-               patient: str | None = Query(None, max_length=128),
-                   actor: str | None = Query(None, max_length=128),
-                   action: str | None = Query(None, max_length=64),
-                   device_id: str | None = Query(None, max_length=128),
+               patient: str | None = _ref_query(),
+                   actor: str | None = _ref_query(),
+                   action: str | None = Query(None, max_length=64, pattern=r"^[a-z][a-z0-9_.]*$"),
+                   device_id: str | None = _ref_query(),
                    since: str | None = Query(None, max_length=40, description="inclusive, ISO 8601"),
                    until: str | None = Query(None, max_length=40, description="exclusive, ISO 8601"),
                    order: Literal["newest", "oldest"] = "newest",
@@ -190,7 +205,7 @@ def create_app(ctx: ServerContext, *, directory_data: Any = None) -> FastAPI:
 
     @app.get("/v1/audit/verify", tags=["auditors"])
     def verify(_: Annotated[Principal, Depends(require_auditor)],
-           device_id: str = Query(..., max_length=128)) -> dict[str, Any]:
+           device_id: str = Query(..., max_length=128, pattern=REF_PATTERN)) -> dict[str, Any]:
         return queries.verify_device(ctx.db, device_id)
 
     @app.get("/v1/audit/alerts", tags=["auditors"])
@@ -206,7 +221,7 @@ def create_app(ctx: ServerContext, *, directory_data: Any = None) -> FastAPI:
                             for t, m, p, s, r, c in denied]}
 
     @app.get("/v1/devices/{device_id}", tags=["devices"])
-    def device_status(device_id: str, principal: Annotated[Principal, Depends(authenticate)]) -> dict[str, Any]:
+    def device_status(device_id: PathRef, principal: Annotated[Principal, Depends(authenticate)]) -> dict[str, Any]:
         if principal.role == "device" and principal.device_id != device_id:
             raise Forbidden("a device may only read its own status")
         if principal.role not in ("device", "admin", "auditor"):
@@ -215,13 +230,13 @@ def create_app(ctx: ServerContext, *, directory_data: Any = None) -> FastAPI:
 
     @app.post("/v1/devices/{device_id}/revoke", tags=["devices"])
     def revoke(principal: Annotated[Principal, Depends(require_admin)],
-           device_id: str, body: Annotated[RevokeIn | None, Body()] = None) -> dict[str, Any]:
+           device_id: PathRef, body: Annotated[RevokeIn | None, Body()] = None) -> dict[str, Any]:
         return devices.revoke(ctx, device_id, f"admin:{principal.token_hash[:12]}",
                               body.reason if body else None)
 
     @app.put("/v1/agents/{agent_id}/state", tags=["supervision"])
     def put_state(principal: Annotated[Principal, Depends(require_device)],
-              agent_id: str, body: AgentStateIn) -> dict[str, Any]:
+              agent_id: PathRef, body: AgentStateIn) -> dict[str, Any]:
         if principal.agent_id != agent_id:
             raise Forbidden("a device may only set its own agent's state")
         now = utc_timestamp(ctx.clock())
@@ -235,7 +250,7 @@ def create_app(ctx: ServerContext, *, directory_data: Any = None) -> FastAPI:
         return {"agent_id": agent_id, "state": body.state, "updated_at": now}
 
     @app.get("/v1/teams/{team}/agents", tags=["supervision"])
-    def roster(team: str, principal: Annotated[Principal, Depends(require_team_lead)]) -> dict[str, Any]:
+    def roster(team: PathRef, principal: Annotated[Principal, Depends(require_team_lead)]) -> dict[str, Any]:
         if principal.team != team:
             raise Forbidden("a team lead may only read their own team")
         rows = ctx.db.query(
@@ -265,9 +280,56 @@ def create_app(ctx: ServerContext, *, directory_data: Any = None) -> FastAPI:
                             str(grant["exp"]), utc_timestamp(ctx.clock())))
         return {"token": token, "grant": grant, "public_key": ctx.signer.public_key_hex}
 
+    @app.get("/v1/reports/breach-scope", tags=["reports"], response_model=None)
+    def breach_scope(_: Annotated[Principal, Depends(require_auditor)],
+                     device_id: str | None = _ref_query(),
+                     user: str | None = _ref_query(),
+                     since: str | None = Query(None, max_length=40),
+                     until: str | None = Query(None, max_length=40),
+                     format: Literal["json", "csv"] = "json") -> dict[str, Any] | Response:
+        result = reports.breach_scope(ctx.db, device_id=device_id, user=user,
+                                      since=queries.normalise_time(since, "since"),
+                                      until=queries.normalise_time(until, "until"))
+        if format == "csv":
+            return _csv(reports.to_csv(result["patients"], ("patient", "first_access", "last_access",
+                                                            "events")), "breach-scope.csv")
+        return result
+
+    @app.get("/v1/reports/disclosures", tags=["reports"], response_model=None)
+    def disclosures(_: Annotated[Principal, Depends(require_auditor)],
+                    patient: str = Query(..., min_length=1, max_length=128, pattern=REF_PATTERN),
+                    since: str | None = Query(None, max_length=40),
+                    until: str | None = Query(None, max_length=40),
+                    format: Literal["json", "csv"] = "json") -> dict[str, Any] | Response:
+        result = reports.disclosures(ctx.db, patient=patient,
+                                     since=queries.normalise_time(since, "since"),
+                                     until=queries.normalise_time(until, "until"))
+        if format == "csv":
+            return _csv(reports.to_csv(result["disclosures"], ("ts", "user", "device_id", "caller_type",
+                                                               "field_groups", "call_id", "event_id")),
+                        "disclosures.csv")
+        return result
+
+    @app.get("/fhir/AuditEvent", tags=["fhir"])
+    def fhir_audit_events(_: Annotated[Principal, Depends(require_auditor)],
+                          patient: str = Query(..., min_length=1, max_length=128, pattern=REF_PATTERN),
+                          count: int = Query(100, alias="_count", ge=1, le=queries.MAX_PAGE),
+                          cursor: str | None = Query(None, alias="_cursor", max_length=400)) -> JSONResponse:
+        page = queries.find_events(ctx.db, queries.EventFilter(patient=patient), newest_first=True,
+                                   limit=count, cursor=cursor)
+        bundle = to_bundle(page["events"], "searchset")
+        if page["next_cursor"]:
+            query = urlencode({"patient": patient, "_count": count, "_cursor": page["next_cursor"]})
+            bundle["link"] = [{"relation": "next", "url": f"/fhir/AuditEvent?{query}"}]
+        return JSONResponse(bundle, media_type="application/fhir+json")
+
     if directory_data is not None:
         # written by the verification capability; imported only when asked for
-        directory_api = importlib.import_module("agent_desktop.server.directory_api")
+        try:
+            directory_api = importlib.import_module("agent_desktop.server.directory_api")
+        except ImportError as err:
+            raise AgentDesktopError("this build has no FHIR directory API (agent_desktop.server."
+                                    "directory_api)", "Run the server without --directory-data.") from err
         app.include_router(directory_api.make_router(directory_data, require_device))
 
     app.add_middleware(BodyLimit, limit=MAX_BODY_BYTES)

@@ -21,6 +21,8 @@ from urllib.parse import urlsplit
 from agent_desktop.errors import AgentDesktopError
 
 Row = tuple[Any, ...]
+EVENT_INSERT_COLUMNS = ("id", "device_id", "seq", "ts", "actor_user", "actor_role", "action", "patient",
+                        "call_id", "outcome", "detail", "prev_hash", "hash", "received_at")
 log = logging.getLogger(__name__)
 
 
@@ -86,6 +88,11 @@ class Database:
     def transaction(self) -> Iterator[None]:
         raise NotImplementedError
         yield
+
+    def insert_events(self, rows: list[Row]) -> None:
+        """Bulk-insert event rows (columns of ``EVENT_INSERT_COLUMNS``) inside a transaction."""
+        marks = ", ".join("?" for _ in EVENT_INSERT_COLUMNS)
+        self.executemany(f"INSERT INTO events ({', '.join(EVENT_INSERT_COLUMNS)}) VALUES ({marks})", rows)
 
 
 class SQLiteDatabase(Database):
@@ -153,6 +160,13 @@ class PostgresDatabase(Database):
     def transaction(self) -> Iterator[None]:
         with self.conn.transaction():
             yield
+
+    def insert_events(self, rows: list[Row]) -> None:
+        # COPY: PostgreSQL's own bulk path; constraints still apply (a duplicate id raises)
+        with self.conn.cursor() as cur, cur.copy(
+                f"COPY events ({', '.join(EVENT_INSERT_COLUMNS)}) FROM STDIN") as copy:
+            for row in rows:
+                copy.write_row(row)
 
 
 def open_database(url: str) -> Database:

@@ -8,7 +8,6 @@ bad seq, nothing stored, and a tamper alert for auditors.
 
 from __future__ import annotations
 
-import datetime as dt
 import json
 import logging
 from collections.abc import Mapping, Sequence
@@ -17,7 +16,6 @@ from typing import Any
 from agent_desktop.audit.event import (
     InvalidEvent,
     compute_hash,
-    parse_timestamp,
     utc_timestamp,
     validate_event,
 )
@@ -27,6 +25,7 @@ from agent_desktop.server.rows import event_row
 
 log = logging.getLogger(__name__)
 
+MAX_SEQ = 2**62  # fits BIGINT and SQLite INTEGER with room to spare
 INSERT_EVENT = ("INSERT INTO events (id, device_id, seq, ts, actor_user, actor_role, action, patient,"
                 " call_id, outcome, detail, prev_hash, hash, received_at)"
                 " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)")
@@ -38,8 +37,10 @@ def check_batch(ctx: ServerContext, device_id: str, events: Sequence[Any]) -> li
         raise BadRequest("events: the batch is empty")
     if len(events) > MAX_EVENTS_PER_BATCH:
         raise BadRequest(f"events: at most {MAX_EVENTS_PER_BATCH} events per batch")
-    horizon = dt.datetime.fromtimestamp(ctx.clock() + ctx.max_future_skew_s, dt.UTC)
-    oldest = dt.datetime.fromtimestamp(ctx.clock(), dt.UTC) - dt.timedelta(days=ctx.retention_days)
+    # validated timestamps share one fixed-width format, so they compare as strings
+    now = ctx.clock()
+    horizon = utc_timestamp(now + ctx.max_future_skew_s)
+    oldest = utc_timestamp(now - ctx.retention_days * 86400.0)
     seen: set[str] = set()
     hashes: list[str] = []
     for i, event in enumerate(events):
@@ -49,12 +50,14 @@ def check_batch(ctx: ServerContext, device_id: str, events: Sequence[Any]) -> li
             raise BadRequest(f"events[{i}]: {err}") from None
         if not isinstance(event["hash"], str):
             raise BadRequest(f"events[{i}]: hash: expected 64 lowercase hex digits")
+        if event["seq"] > MAX_SEQ:
+            raise BadRequest(f"events[{i}]: seq larger than {MAX_SEQ}")
         if event["device_id"] != device_id:
             raise BadRequest(f"events[{i}]: device_id is not the batch's device")
         if event["id"] in seen:
             raise BadRequest(f"events[{i}]: id repeats an earlier event of this batch")
         seen.add(event["id"])
-        when = parse_timestamp(event["ts"])
+        when = event["ts"]
         if when > horizon:
             raise BadRequest(f"events[{i}]: ts lies more than {ctx.max_future_skew_s:.0f}s in the "
                              "future; check the workstation clock")
@@ -119,7 +122,7 @@ def _ingest(ctx: ServerContext, device_id: str, events: Sequence[Any]) -> dict[s
                                         "previous stored event", int(event["seq"]))
                 prev_seq, prev_hash = int(event["seq"]), str(event["hash"])
             try:
-                db.executemany(INSERT_EVENT, [event_row(e, received) for e in new])
+                db.insert_events([event_row(e, received) for e in new])
             except db.integrity_errors:
                 raise Conflict("an event id of this batch is already stored for another device "
                                "or position") from None

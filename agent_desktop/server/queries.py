@@ -5,11 +5,18 @@ from __future__ import annotations
 import base64
 import binascii
 import datetime as dt
+import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
 
-from agent_desktop.audit.event import ChainBreak, parse_timestamp, utc_timestamp, verify_chain
+from agent_desktop.audit.event import (
+    ChainBreak,
+    InvalidEvent,
+    parse_timestamp,
+    utc_timestamp,
+    verify_chain,
+)
 from agent_desktop.server.db import Database
 from agent_desktop.server.errors import BadRequest, NotFound
 from agent_desktop.server.rows import EVENT_COLUMNS, row_event
@@ -34,15 +41,15 @@ def normalise_time(value: str | None, name: str) -> str | None:
         return None
     try:
         return utc_timestamp(parse_timestamp(value))
-    except ValueError:
+    except InvalidEvent:
         pass
     try:
         moment = dt.datetime.fromisoformat(value.replace("Z", "+00:00"))
-    except ValueError:
-        raise BadRequest(f"{name}: {value!r} is not an ISO 8601 time, e.g. 2026-11-28T03:00:00Z") from None
-    if moment.tzinfo is None:
-        raise BadRequest(f"{name}: give a time zone, e.g. 2026-11-28T03:00:00Z")
-    return utc_timestamp(moment)
+        if moment.tzinfo is None:
+            raise BadRequest(f"{name}: give a time zone, e.g. 2026-11-28T03:00:00Z")
+        return utc_timestamp(moment)
+    except (ValueError, OverflowError):
+        raise BadRequest(f"{name}: {value[:40]!r} is not an ISO 8601 time, e.g. 2026-11-28T03:00:00Z") from None
 
 
 def _where(flt: EventFilter) -> tuple[list[str], list[Any]]:
@@ -74,7 +81,8 @@ def decode_cursor(cursor: str) -> tuple[str, str]:
         raw = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)).decode()
         ts, event_id = raw.split("|")
         parse_timestamp(ts)
-    except (ValueError, binascii.Error, UnicodeDecodeError):
+        uuid.UUID(event_id)
+    except (ValueError, binascii.Error, UnicodeDecodeError, InvalidEvent):
         raise BadRequest("cursor: not a cursor from a previous page") from None
     return ts, event_id
 
