@@ -60,6 +60,13 @@ class IdleTracker:
         self.activity()
         return True
 
+    def screen_locked(self, reason: str = "screen_lock") -> bool:
+        """The OS reported a screen lock or suspend: lock if policy says so (the default)."""
+        if not bool(self.settings.get("vault.lock_on_screen_lock")) or not self.vault.unlocked:
+            return False
+        self.vault.lock_now(reason)
+        return True
+
     def start(self) -> IdleTracker:
         if self._thread is None:
             self._stop.clear()

@@ -19,7 +19,7 @@ import re
 import threading
 import time
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from concurrent.futures import Future
 from dataclasses import dataclass
 from pathlib import Path
@@ -38,6 +38,7 @@ from agent_desktop.vault import header as header_file
 from agent_desktop.vault.crypto import DEFAULT_SCRYPT, ScryptParams
 from agent_desktop.vault.device_secret import SERVICE, DeviceSecretStore
 from agent_desktop.vault.errors import (
+    KEYRING_HINT,
     DeviceSecretMissing,
     HeaderTampered,
     UnlockThrottled,
@@ -51,7 +52,7 @@ from agent_desktop.vault.errors import (
 )
 from agent_desktop.vault.keyring_backend import secure_backend
 from agent_desktop.vault.locked_log import LockedLog, LockedLogTampered
-from agent_desktop.vault.migrations import apply_migrations
+from agent_desktop.vault.migrations import Migration, apply_migrations
 from agent_desktop.vault.password_rules import check_password
 from agent_desktop.vault.phi_cache import purge_expired_rows
 from agent_desktop.vault.throttle import Throttle
@@ -95,7 +96,8 @@ class Vault:
                  clock: Callable[[], float] = time.time,
                  keyring_backend: keyring.backend.KeyringBackend | None = None,
                  kdf: ScryptParams = DEFAULT_SCRYPT,
-                 keyring_service: str = SERVICE) -> None:
+                 keyring_service: str = SERVICE,
+                 migrations: Sequence[Migration] | None = None) -> None:
         if not _PROFILE_RE.match(profile):
             raise VaultError(f"{profile!r} is not a valid vault profile name.",
                              "Use letters, digits, dot, dash, underscore or @ (max 128).")
@@ -104,6 +106,7 @@ class Vault:
         self.bus = bus
         self.clock = clock
         self.kdf = kdf
+        self._migrations = migrations  # None: the module's MIGRATIONS as they are at unlock
         self.directory = paths.data / "vaults" / profile
         self.db_path = self.directory / DB_NAME
         self.header_path = self.directory / HEADER_NAME
@@ -412,30 +415,47 @@ class Vault:
         record, so the next enrolment still reports them.
         """
         with self._lifecycle:
-            self._shut(purge=False)
+            was_open = self._shut(purge=False)
             existed = self.exists()
-            store = self._secrets()
-            old_secret = store.load()
+            keyring_problem: AgentDesktopError | None = None
             carried: list[dict[str, Any]] = []
-            if old_secret is not None:
-                carried = self._pending(old_secret)
-            elif self._locked_log.path.exists():
+            store: DeviceSecretStore | None = None
+            try:
+                store = self._secrets()
+                old_secret = store.load()
+                if old_secret is not None:
+                    carried = self._pending(old_secret)
+            except AgentDesktopError as err:  # keyring down: the files must go regardless
+                keyring_problem, old_secret = err, None
+            if old_secret is None and self._locked_log.path.exists():
                 carried = [{"action": "vault.locked_log_tampered", "outcome": "failure",
                             "ts": utc_timestamp(self.clock()),
-                            "detail": {"reason": "device key missing at wipe"}}]
+                            "detail": {"reason": "device key unavailable at wipe"}}]
+            # Files first: even without a keyring, nothing readable stays on disk.
             self._remove_db_files()
             for extra in (self.header_path, self.header_path.with_name(HEADER_NAME + ".tmp"),
                           self._throttle.path):
                 _shred(extra)
-            store.delete()
-            self._locked_log.clear()
-            key = crypto.subkey(store.create(), crypto.LOCKED_LOG_INFO)
-            for record in carried:
-                self._locked_log.append(key, record)
-            self._locked_log.append(key, {
-                "action": "vault.wipe", "outcome": "success", "ts": utc_timestamp(self.clock()),
-                "detail": {"existed": existed}})
+            try:
+                if store is None:
+                    raise keyring_problem or VaultStorageError("No keyring")
+                store.delete()
+                self._locked_log.clear()
+                key = crypto.subkey(store.create(), crypto.LOCKED_LOG_INFO)
+                for record in carried:
+                    self._locked_log.append(key, record)
+                self._locked_log.append(key, {
+                    "action": "vault.wipe", "outcome": "success",
+                    "ts": utc_timestamp(self.clock()), "detail": {"existed": existed}})
+            except AgentDesktopError as err:
+                keyring_problem = err
+        if was_open:
+            self.bus.publish(events.VaultLocked(self.profile, "wipe"))
         self.bus.publish(events.VaultWiped(self.profile))
+        if keyring_problem is not None:
+            raise VaultStorageError(
+                "The vault files were deleted, but the OS keyring could not be updated "
+                f"({keyring_problem.message})", None, KEYRING_HINT)
 
     def quarantine(self) -> Path:
         """Move the vault's files aside (for a corrupted vault) and return where they went.
@@ -446,7 +466,7 @@ class Vault:
         with self._lifecycle:
             if not self.exists():
                 raise VaultNotFound(self.profile)
-            self._shut(purge=False)
+            was_open = self._shut(purge=False)
             stamp = time.strftime("%Y%m%dT%H%M%SZ", time.gmtime(self.clock()))
             target = self.directory.parent / "quarantine" / f"{self.profile}-{stamp}"
             try:
@@ -464,6 +484,8 @@ class Vault:
                 header_file.fsync_dir(self.directory)
             except OSError as err:
                 raise VaultStorageError("Could not move the vault aside", err) from err
+        if was_open:
+            self.bus.publish(events.VaultLocked(self.profile, "quarantine"))
         self._record_quietly("vault.quarantine", "success", {})
         return target
 
@@ -497,7 +519,7 @@ class Vault:
             _tighten(self.directory)
             if not new:
                 _check_vault_id(conn, head.vault_id)
-            apply_migrations(conn, clock=self.clock)
+            apply_migrations(conn, self._migrations, clock=self.clock)
             if new:
                 conn.execute("INSERT INTO vault_meta (key, value) VALUES ('vault_id', ?)",
                              (head.vault_id,))

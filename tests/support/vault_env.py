@@ -9,11 +9,12 @@ from pathlib import Path
 from typing import Any
 
 import keyring.backend
+import keyring.errors
 
 from agent_desktop.bus import EventBus
 from agent_desktop.paths import AppPaths
 from agent_desktop.policy import Settings, load_settings
-from agent_desktop.vault import ScryptParams, Vault
+from agent_desktop.vault import Migration, ScryptParams, Vault
 
 # Cheap scrypt for tests that are not about the KDF (the header records it; the default
 # cost is exercised by the tests about key derivation and by bench/vault.py).
@@ -69,8 +70,9 @@ class VaultFactory:
     def __call__(self, profile: str | None = None, *, clock: Callable[[], float] | None = None,
                  settings: Settings | None = None, kdf: ScryptParams = FAST_KDF,
                  keyring_backend: keyring.backend.KeyringBackend | None = None,
-                 bus: EventBus | None = None) -> Vault:
-        kwargs: dict[str, Any] = {"kdf": kdf, "keyring_backend": keyring_backend}
+                 bus: EventBus | None = None, migrations: list[Migration] | None = None) -> Vault:
+        kwargs: dict[str, Any] = {"kdf": kdf, "keyring_backend": keyring_backend,
+                                  "migrations": migrations}
         if clock is not None:
             kwargs["clock"] = clock
         vault = Vault(self.paths, profile or unique_profile(), settings or self.settings(),
@@ -96,3 +98,21 @@ class VaultFactory:
                     keyring.delete_password(SERVICE, user)
                 except keyring.errors.PasswordDeleteError:
                     continue  # never created or already deleted by the test
+
+
+class UnreachableKeyring(keyring.backend.KeyringBackend):
+    """A keyring whose service is down (e.g. the D-Bus session died): every call fails."""
+
+    priority = 1  # type: ignore[assignment]
+
+    def get_password(self, service: str, username: str) -> str | None:
+        raise keyring.errors.KeyringError("the Secret Service is not reachable")
+
+    def set_password(self, service: str, username: str, password: str) -> None:
+        raise keyring.errors.KeyringError("the Secret Service is not reachable")
+
+    def delete_password(self, service: str, username: str) -> None:
+        raise keyring.errors.KeyringError("the Secret Service is not reachable")
+
+
+UNREACHABLE = f"{UnreachableKeyring.__module__}.{UnreachableKeyring.__name__}"

@@ -272,3 +272,46 @@ def test_change_password_with_a_wrong_old_password_changes_nothing(
         vault.change_password(PASSWORD, "short")
     assert vault.header_path.read_bytes() == header
     assert vault.status().failed_attempts == 1
+
+
+def test_connection_runs_with_the_required_pragmas(make_vault: VaultFactory) -> None:
+    vault = make_vault()
+    vault.create(PASSWORD)
+
+    def pragmas(conn) -> dict[str, object]:
+        return {name: conn.execute(f"PRAGMA {name}").fetchone()[0] for name in (
+            "journal_mode", "synchronous", "foreign_keys", "secure_delete",
+            "cipher_memory_security", "cipher_version", "user_version")}
+
+    got = vault.submit(pragmas).result()
+    assert got["journal_mode"] == "wal"
+    assert got["synchronous"] == 2  # FULL
+    assert got["foreign_keys"] == 1 and got["secure_delete"] == 1
+    assert str(got["cipher_memory_security"]) == "1"
+    assert str(got["cipher_version"]).startswith("4.")
+    assert got["user_version"] >= 1
+
+
+def test_a_vault_written_by_an_older_build_opens_with_newer_migrations(
+        make_vault: VaultFactory) -> None:
+    from agent_desktop.vault import MIGRATIONS, Migration
+
+    def later(conn) -> None:
+        conn.execute("CREATE TABLE later_feature (id INTEGER PRIMARY KEY)")
+        conn.execute("INSERT INTO later_feature (id) SELECT count(*) FROM secrets")
+
+    old = make_vault(migrations=MIGRATIONS[:1])
+    old.create(PASSWORD)
+    old.put_secret("kept", b"1").result()
+    old.lock()
+    newer = make_vault(old.profile, migrations=[*MIGRATIONS, Migration(99, "later", later)])
+    newer.unlock(PASSWORD)
+    assert newer.get_secret("kept").result() == b"1"
+    assert newer.submit(lambda c: (c.execute("PRAGMA user_version").fetchone()[0],
+                                   c.execute("SELECT id FROM later_feature").fetchone()[0])
+                        ).result() == (99, 1)
+    newer.lock()
+    from agent_desktop.vault import VaultTooNew
+
+    with pytest.raises(VaultTooNew, match="schema version 99"):
+        make_vault(old.profile, migrations=MIGRATIONS[:1]).unlock(PASSWORD)
