@@ -101,9 +101,10 @@ def store(conn: Any, events: list[dict[str, Any]]) -> None:
                  (events[-1]["seq"], events[-1]["hash"]))
 
 
-def read_batch(conn: Any, limit: int) -> Batch | None:
-    rows = conn.execute("SELECT seq, id, body FROM audit_outbox ORDER BY seq LIMIT ?",
-                        (limit,)).fetchall()
+def read_batch(conn: Any, limit: int, after_seq: int = 0) -> Batch | None:
+    """The oldest ``limit`` stored events with seq above ``after_seq``."""
+    rows = conn.execute("SELECT seq, id, body FROM audit_outbox WHERE seq > ? ORDER BY seq LIMIT ?",
+                        (after_seq, limit)).fetchall()
     if not rows:
         return None
     last_hash = json.loads(rows[-1][2])["hash"]
@@ -130,7 +131,10 @@ def clear_halt(conn: Any) -> None:
 
 
 def backlog(conn: Any) -> int:
-    return int(conn.execute("SELECT count(*) FROM audit_outbox").fetchone()[0])
+    """Events recorded but not yet receipted: from the chain-state row, O(1) (a count(*)
+    would decrypt every page of a large backlog once per sync round)."""
+    state = chain_state(conn)
+    return state.last_seq - state.acked_seq if state else 0
 
 
 def stored_events(conn: Any) -> Iterable[dict[str, Any]]:

@@ -12,7 +12,9 @@ rewritten. A revoked device wipes the vault.
 
 from __future__ import annotations
 
+import concurrent.futures
 import enum
+import functools
 import json
 import logging
 import random
@@ -89,6 +91,7 @@ class SyncWorker:
         ca_bundle = str(settings.get("audit.ca_bundle") or "")
         self._verify: str | bool = ca_bundle or True
         self._failures = 0
+        self._creds: DeviceCredentials | None = None
         self._thread: threading.Thread | None = None
         self._status_lock = threading.Lock()
         self._status = AuditSyncStatus(online=False, backlog=None, last_sync=None, last_error=None)
@@ -115,13 +118,27 @@ class SyncWorker:
 
     # --- one round -------------------------------------------------------------------------
     def _credentials(self) -> DeviceCredentials:
+        # cached: a Secret Service round trip costs ~15 ms, more than a batch's vault work;
+        # forgotten whenever the server refuses the token, so a re-enrolment is picked up
+        if self._creds is not None:
+            return self._creds
         creds = self._store.require()
         if self._policy_url:
             creds = replace(creds, server_url=self._policy_url)
+        self._creds = creds
         return creds
 
     def sync_once(self) -> Round:
         """Send at most one batch; never raises for network or server trouble."""
+        return self.send_batches(max_batches=1)
+
+    def send_batches(self, max_batches: int | None = None) -> Round:
+        """Send batches until the outbox is empty, a round fails, or ``max_batches``.
+
+        Pipelined: while batch k is on the wire the vault thread reads batch k+1, and the
+        deletion of batch k (after its receipt verified) runs while batch k+1 is on the
+        wire. The vault thread runs jobs in order, so deletions never overtake each other.
+        """
         try:
             creds = self._credentials()
         except NotEnrolled as err:
@@ -136,20 +153,57 @@ class SyncWorker:
             return Round(Outcome.HALTED, error=state.halted_reason)
         if batch is None:
             return self._check_device(creds)
-        result = self._post(creds, batch)
-        if result.outcome is Outcome.DELIVERED:
+        delivered = 0
+        acks: list[Any] = []
+        result = Round(Outcome.EMPTY)
+        sent = 0
+        while batch is not None and not self._stop.is_set():
+            more = max_batches is None or sent + 1 < max_batches
+            upcoming = self._vault.submit(functools.partial(
+                _read_after, limit=self.batch_size, after_seq=batch.last_seq)) if more else None
+            result = self._post(creds, batch)
+            sent += 1
+            if result.outcome is not Outcome.DELIVERED:
+                break
             self._failures = 0
-            now = utc_timestamp(self._clock())
+            delivered += result.delivered
+            acks.append(self._acknowledge(batch))
+            failed = self._failed_ack(acks)
+            if failed is not None:
+                return failed
             try:
-                self._vault.transaction(
-                    lambda c: outbox.acknowledge(c, batch.last_seq, batch.last_hash, now)
-                ).result(VAULT_TIMEOUT_SECONDS)
-            except Exception as err:  # noqa: BLE001 - not deleted: the server dedups the resend
+                batch = upcoming.result(VAULT_TIMEOUT_SECONDS) if upcoming is not None else None
+            except Exception as err:  # noqa: BLE001 - the vault locked mid-run: stop for now
+                result = Round(Outcome.LOCKED, error=f"vault unavailable ({type(err).__name__})")
+                break
+        concurrent.futures.wait(acks, timeout=VAULT_TIMEOUT_SECONDS)
+        failed = self._failed_ack(acks)
+        if failed is not None:
+            return failed
+        if result.outcome is Outcome.DELIVERED:
+            self._refresh_backlog()
+            return Round(Outcome.DELIVERED, delivered=delivered)
+        return result
+
+    def _acknowledge(self, batch: outbox.Batch) -> Any:
+        now = utc_timestamp(self._clock())
+        future = self._vault.transaction(
+            lambda c: outbox.acknowledge(c, batch.last_seq, batch.last_hash, now))
+
+        def done(f: Any) -> None:
+            if f.exception() is None:
+                self._set_status(online=True, last_sync=now, last_error=None)
+
+        future.add_done_callback(done)
+        return future
+
+    def _failed_ack(self, acks: list[Any]) -> Round | None:
+        for ack in acks:
+            if ack.done() and ack.exception() is not None:
+                err = ack.exception()
                 return Round(Outcome.LOCKED, error=f"receipt verified but vault unavailable "
                              f"({type(err).__name__}); the batch will be re-sent")
-            self._set_status(online=True, last_sync=now, last_error=None)
-            self._refresh_backlog()
-        return result
+        return None
 
     def _read(self, conn: Any) -> tuple[outbox.ChainState | None, outbox.Batch | None]:
         return outbox.chain_state(conn), outbox.read_batch(conn, self.batch_size)
@@ -182,6 +236,7 @@ class SyncWorker:
         if code == 409:
             return self._halt(creds, resp)
         if code in (401, 403):
+            self._creds = None
             if _error_code(resp) in REVOKED_CODES or self._device_revoked(creds):
                 return self._revoked(creds)
             return self._retry(f"the audit server refused the device token (HTTP {code})", online=True)
@@ -280,6 +335,7 @@ class SyncWorker:
             if hasattr(wiped, "result"):
                 wiped.result(VAULT_TIMEOUT_SECONDS)
         finally:
+            self._creds = None
             self._store.delete()
         self._set_status(online=True, backlog=None, last_error="device revoked; vault wiped")
         return Round(Outcome.REVOKED, error="device revoked")
@@ -302,7 +358,7 @@ class SyncWorker:
         last = Round(Outcome.EMPTY)
         while not self._stop.is_set() and (max_rounds is None or rounds < max_rounds):
             rounds += 1
-            result = last = self.sync_once()
+            result = last = self.send_batches()
             if result.outcome is Outcome.DELIVERED:
                 continue
             if result.outcome is Outcome.RETRY and retry:
@@ -337,7 +393,7 @@ class SyncWorker:
     def _run(self) -> None:
         self._refresh_backlog()
         while not self._stop.is_set():
-            result = self.sync_once()
+            result = self.send_batches()
             if result.outcome is Outcome.DELIVERED:
                 continue
             if result.outcome in (Outcome.HALTED, Outcome.REVOKED):
@@ -346,6 +402,10 @@ class SyncWorker:
                 self._sleep(self.backoff(result))
             else:
                 self._sleep(self.interval)
+
+
+def _read_after(conn: Any, *, limit: int, after_seq: int) -> outbox.Batch | None:
+    return outbox.read_batch(conn, limit, after_seq)
 
 
 def _error_code(resp: requests.Response) -> str | None:

@@ -1,115 +1,28 @@
-"""Fixtures for the audit trail: a vault, a bus, a recorder, settings from a policy file."""
+"""Fixtures for the audit trail: a real Vault (real Secret Service), a bus, a recorder,
+settings from a policy file, and the real reference audit server."""
 
 from __future__ import annotations
 
 import os
-import queue
-import threading
-import uuid
 from collections.abc import Callable, Iterator
-from concurrent.futures import Future
 from pathlib import Path
 from typing import Any
 
 import pytest
 import sqlcipher3
 
-from agent_desktop.audit.outbox_schema import create_audit_outbox
 from agent_desktop.audit.recorder import AuditRecorder
 from agent_desktop.bus import EventBus
 from agent_desktop.paths import AppPaths
 from agent_desktop.policy import Settings, load_settings
+from agent_desktop.vault import Vault, crypto
+from agent_desktop.vault import header as header_file
+from agent_desktop.vault.device_secret import DeviceSecretStore
+from agent_desktop.vault.keyring_backend import secure_backend
 from tests.support.audit_server import audit_server, audit_server_factory  # noqa: F401 - fixtures
+from tests.support.vault_env import PASSWORD, VaultFactory
 
-
-class VaultLocked(Exception):
-    pass
-
-
-class TempVault:
-    """TEMPORARY stand-in until the vault branch lands (same API subset)."""
-
-    def __init__(self, path: Path) -> None:
-        self.path = path
-        self.key = os.urandom(32)
-        self._q: queue.Queue[Any] = queue.Queue()
-        self._conn: Any = None
-        self._hooks: list[Callable[[Any, list[Any]], None]] = []
-        self.pending: list[dict[str, Any]] = []
-        self.wiped = False
-        threading.Thread(target=self._run, daemon=True).start()
-
-    def _run(self) -> None:
-        while True:
-            fn, fut = self._q.get()
-            if fn is None:
-                return
-            try:
-                fut.set_result(fn())
-            except BaseException as err:  # noqa: BLE001 - handed to the future
-                fut.set_exception(err)
-
-    def _call(self, fn: Callable[[], Any]) -> Future[Any]:
-        fut: Future[Any] = Future()
-        self._q.put((fn, fut))
-        return fut
-
-    def unlock(self) -> None:
-        def go() -> None:
-            conn = sqlcipher3.connect(str(self.path), isolation_level=None, check_same_thread=False)
-            conn.execute(f"PRAGMA key = \"x'{self.key.hex()}'\"")
-            conn.execute("PRAGMA journal_mode=WAL")
-            conn.execute("PRAGMA synchronous=FULL")
-            create_audit_outbox(conn)
-            for hook in self._hooks:
-                hook(conn, list(self.pending))
-            self.pending.clear()
-            self._conn = conn
-        self._call(go).result()
-
-    def lock(self) -> None:
-        def go() -> None:
-            if self._conn is not None:
-                self._conn.close()
-            self._conn = None
-        self._call(go).result()
-
-    def wipe(self) -> None:
-        self.lock()
-        self.wiped = True
-        self.path.unlink(missing_ok=True)
-
-    def record_locked_event(self, action: str, outcome: str, detail: dict[str, Any]) -> None:
-        self.pending.append({"action": action, "outcome": outcome, "detail": detail})
-
-    def add_unlock_hook(self, hook: Callable[[Any, list[Any]], None]) -> None:
-        self._hooks.append(hook)
-
-    def submit(self, fn: Callable[[Any], Any]) -> Future[Any]:
-        def go() -> Any:
-            if self._conn is None:
-                raise VaultLocked("locked")
-            return fn(self._conn)
-        return self._call(go)
-
-    def transaction(self, fn: Callable[[Any], Any]) -> Future[Any]:
-        def go() -> Any:
-            if self._conn is None:
-                raise VaultLocked("locked")
-            self._conn.execute("BEGIN IMMEDIATE")
-            try:
-                result = fn(self._conn)
-            except BaseException:
-                if self._conn.in_transaction:
-                    self._conn.execute("ROLLBACK")
-                raise
-            self._conn.execute("COMMIT")
-            return result
-        return self._call(go)
-
-    def close(self) -> None:
-        self.lock()
-        self._q.put((None, None))
+USER, ROLE = "agent-007", "agent"
 
 
 @pytest.fixture
@@ -118,37 +31,62 @@ def bus() -> EventBus:
 
 
 @pytest.fixture
-def vault(agent_home: Path) -> Iterator[TempVault]:
-    paths = AppPaths.from_env()
-    paths.ensure()
-    v = TempVault(paths.data / "vault.db")
-    yield v
-    v.close()
+def vaults(agent_home: Path, secret_service: str) -> Iterator[VaultFactory]:
+    factory = VaultFactory(agent_home, Path(os.environ["AGENT_DESKTOP_POLICY"]))
+    try:
+        yield factory
+    finally:
+        factory.cleanup()
+
+
+@pytest.fixture
+def vault(vaults: VaultFactory, bus: EventBus) -> Vault:
+    return vaults(bus=bus)
 
 
 @pytest.fixture
 def device_id() -> str:
-    return "dev-" + uuid.uuid4().hex[:12]
+    return "dev-" + os.urandom(6).hex()
 
 
 @pytest.fixture
-def recorder(vault: TempVault, bus: EventBus, device_id: str) -> AuditRecorder:
-    rec = AuditRecorder(vault, bus, device_id=device_id, user="agent-007", role="agent")
-    vault.unlock()
+def recorder(vault: Vault, bus: EventBus, device_id: str) -> AuditRecorder:
+    """A recorder on a freshly created (so unlocked) vault: seq 1 is its ``vault.unlock``."""
+    rec = AuditRecorder(vault, bus, device_id=device_id, user=USER, role=ROLE)
+    vault.create(PASSWORD)
     return rec
 
 
 @pytest.fixture
-def reopen_vault(vault: TempVault, bus: EventBus, device_id: str
-                 ) -> Callable[[], tuple[TempVault, AuditRecorder]]:
-    """Simulate an application restart: close the vault, open it again with a new recorder."""
-    def reopen() -> tuple[TempVault, AuditRecorder]:
-        vault.lock()
-        vault._hooks.clear()
-        rec = AuditRecorder(vault, bus, device_id=device_id, user="agent-007", role="agent")
-        vault.unlock()
-        return vault, rec
+def reopen_vault(vaults: VaultFactory, vault: Vault, bus: EventBus, device_id: str
+                 ) -> Callable[[], tuple[Vault, AuditRecorder]]:
+    """An application restart: close the vault, open it again with a new recorder."""
+    def reopen() -> tuple[Vault, AuditRecorder]:
+        vault.close()
+        again = vaults(vault.profile, bus=bus)
+        rec = AuditRecorder(again, bus, device_id=device_id, user=USER, role=ROLE)
+        again.unlock(PASSWORD)
+        return again, rec
     return reopen
+
+
+def vault_key(vault: Vault, password: str = PASSWORD) -> bytes:
+    """The DEK, derived the way an insider with the password and this device would."""
+    secret = DeviceSecretStore(secure_backend(), vault.profile).load()
+    assert secret is not None
+    head = header_file.read(vault.header_path, crypto.subkey(secret, crypto.HEADER_MAC_INFO),
+                            vault.profile)
+    dek = crypto.unwrap(crypto.derive_kek(password, head.salt, head.kdf, secret), head.nonce,
+                        head.wrapped_dek, head.aad())
+    assert dek is not None
+    return bytes(dek)
+
+
+def open_raw(vault: Vault) -> Any:
+    """A direct SQLCipher connection to the vault file with its key (for tampering)."""
+    conn = sqlcipher3.connect(str(vault.db_path), isolation_level=None)
+    conn.execute(f"PRAGMA key = \"x'{vault_key(vault).hex()}'\"")
+    return conn
 
 
 def write_policy(agent_home: Path, **audit: Any) -> Settings:
@@ -159,8 +97,4 @@ def write_policy(agent_home: Path, **audit: Any) -> Settings:
     return load_settings(AppPaths.from_env())
 
 
-def open_raw(vault: Any) -> Any:
-    """A second, direct SQLCipher connection to the vault file with its key (for tampering)."""
-    conn = sqlcipher3.connect(str(vault.path), isolation_level=None)
-    conn.execute(f"PRAGMA key = \"x'{vault.key.hex()}'\"")
-    return conn
+__all__ = ["PASSWORD", "open_raw", "vault_key", "write_policy"]

@@ -9,7 +9,7 @@ import pytest
 
 from agent_desktop.audit.event import FIELDS
 from agent_desktop.audit.recorder import AuditRecorder
-from tests.integration.audit.conftest import open_raw
+from tests.integration.audit.conftest import PASSWORD, open_raw
 
 CHANGES: dict[str, Any] = {
     "id": "018f0000-0000-7000-8000-000000000000",
@@ -41,7 +41,7 @@ def edit(vault: Any, sql: str, params: tuple[Any, ...] = ()) -> None:
         conn.execute(sql, params)
     finally:
         conn.close()
-    vault.unlock()
+    vault.unlock(PASSWORD)
 
 
 def test_untouched_outbox_verifies(recorder: AuditRecorder) -> None:

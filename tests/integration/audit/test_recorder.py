@@ -12,6 +12,9 @@ from agent_desktop.audit.event import GENESIS_HASH, InvalidEvent, verify_chain
 from agent_desktop.audit.notices import AuditRecorded
 from agent_desktop.audit.recorder import AuditRecorder, AuditWriteFailed
 from agent_desktop.bus import EventBus
+from agent_desktop.vault import Vault, WrongPassword
+from tests.integration.audit.conftest import PASSWORD
+from tests.support.vault_env import VaultFactory
 
 
 def stored(vault: Any) -> list[dict[str, Any]]:
@@ -98,17 +101,39 @@ def test_reveal_never_calls_show_when_disk_is_full(recorder: AuditRecorder, vaul
 
 
 def test_locked_state_events_join_the_chain_in_order_at_unlock(recorder: AuditRecorder,
-                                                               vault: Any) -> None:
+                                                               vault: Vault) -> None:
     recorder.record("call.answer")
-    vault.lock()
-    vault.record_locked_event("vault.lock", "success", {"reason": "idle"})
-    vault.record_locked_event("vault.unlock_failed", "failure", {"failures": 1})
-    vault.record_locked_event("vault.unlock_failed", "failure", {"failures": 2})
-    vault.unlock()
+    vault.lock("idle")                                  # the vault records vault.lock itself
+    for _ in range(2):
+        with pytest.raises(WrongPassword):
+            vault.unlock("not-the-password-at-all")    # ... and each failed unlock
+    vault.unlock(PASSWORD)
     events = stored(vault)
     assert [e["action"] for e in events] == ["vault.unlock", "call.answer", "vault.lock",
                                              "vault.unlock_failed", "vault.unlock_failed",
                                              "vault.unlock"]
+    assert events[2]["detail"] == {"reason": "idle"}
     assert [e["detail"].get("failures") for e in events[3:5]] == [1, 2]
+    assert [e["outcome"] for e in events[3:5]] == ["failure", "failure"]
+    assert events[5]["detail"] == {"pending_joined": 3}
     verify_chain(events)
     assert recorder.verify_local().ok
+    assert vault.status().pending_locked_events == 0
+
+
+def test_pending_records_stay_when_joining_fails(recorder: AuditRecorder, vault: Vault,
+                                                 vaults: VaultFactory, bus: EventBus,
+                                                 device_id: str) -> None:
+    vault.lock()
+    vault.close()
+    # another device id cannot append to this vault's chain: the hook fails, nothing is lost
+    again = vaults(vault.profile, bus=bus)
+    AuditRecorder(again, bus, device_id="dev-someone-else", user="agent-007", role="agent")
+    again.unlock(PASSWORD)
+    assert again.status().pending_locked_events == 1
+    again.close()
+    third = vaults(vault.profile, bus=bus)
+    rec = AuditRecorder(third, bus, device_id=device_id, user="agent-007", role="agent")
+    third.unlock(PASSWORD)
+    assert [e["action"] for e in stored(third)][-2:] == ["vault.lock", "vault.unlock"]
+    assert rec.verify_local().ok and third.status().pending_locked_events == 0

@@ -157,7 +157,7 @@ def test_revoked_device_wipes_the_vault(recorder: AuditRecorder, vault: Any, bus
     worker = make_worker(vault, bus, agent_home, store, flaky, [])
     flaky.revoked = True
     assert worker.sync_once().outcome is Outcome.REVOKED
-    assert vault.wiped and revoked == [DeviceRevoked(flaky.device_id)]
+    assert not vault.exists() and revoked == [DeviceRevoked(flaky.device_id)]
     assert store.load() is None
 
 
@@ -169,7 +169,7 @@ def test_idle_device_check_notices_revocation(recorder: AuditRecorder, vault: An
     assert worker.sync_once().outcome is Outcome.EMPTY
     flaky.revoked = True
     assert worker.sync_once().outcome is Outcome.REVOKED
-    assert vault.wiped
+    assert not vault.exists()
 
 
 def test_worker_thread_delivers_and_publishes_status(recorder: AuditRecorder, vault: Any,

@@ -24,7 +24,7 @@ from agent_desktop.audit.recorder import AuditRecorder
 from agent_desktop.audit.sync import Outcome, SyncWorker
 from agent_desktop.bus import EventBus
 from agent_desktop.vault.keyring_backend import secure_backend
-from tests.integration.audit.conftest import open_raw, write_policy
+from tests.integration.audit.conftest import PASSWORD, open_raw, write_policy
 from tests.support.audit_server import AuditServer
 
 
@@ -177,7 +177,7 @@ def test_tampered_outbox_is_refused_by_the_server_and_halts_sync(
     event["hash"] = compute_hash(event)
     conn.execute("UPDATE audit_outbox SET body = ? WHERE id = ?", (outbox.encode(event), event["id"]))
     conn.close()
-    vault.unlock()
+    vault.unlock(PASSWORD)
     assert worker.drain(retry=False).outcome is Outcome.HALTED
     assert len(alerts) == 1 and alerts[0].seq == event["seq"] + 1
     assert worker.status().halted
@@ -195,8 +195,4 @@ def test_revoked_device_is_wiped(audit_server: AuditServer, enrolled: DeviceCred
                timeout=10).raise_for_status()
     assert worker.sync_once().outcome is Outcome.REVOKED
     assert store.load() is None
-    assert_wiped(vault)
-
-
-def assert_wiped(vault: Any) -> None:
-    assert getattr(vault, "wiped", None) or not vault.exists()
+    assert not vault.exists()
