@@ -58,32 +58,31 @@ def fold(text: str) -> str:
     return stripped.casefold()
 
 
+_SEPARATORS = re.compile(r"[\s\-\u2010\u2011\u2013,.]+")
+_APOSTROPHE_TABLE = str.maketrans("", "", _APOSTROPHES)
+
+
 def name_tokens(text: str) -> list[str]:
     """Words of a name: accents and case folded, apostrophes removed, hyphens split."""
-    folded = fold(text)
-    for mark in _APOSTROPHES:
-        folded = folded.replace(mark, "")
-    words = re.split(r"[\s\-\u2010\u2011\u2013,.]+", folded)
+    words = _SEPARATORS.split(fold(text).translate(_APOSTROPHE_TABLE))
     return [w for w in words if w and w not in _NAME_CONNECTORS]
-
-
-def _joined(parts: Sequence[str]) -> str:
-    return "".join(t for p in parts for t in name_tokens(p))
 
 
 def name_forms(given: Sequence[str], family: Sequence[str], rule: str) -> set[str]:
     """Every spelling (separators removed) that the rule accepts for this person."""
     if rule not in NAME_RULES:
         raise ValueError(f"unknown name rule {rule!r}")
-    givens = [list(given)]
-    families = [list(family)]
-    if rule in ("given_and_first_surname", "given_and_any_surname") and given:
-        givens.append([given[0]])
-    if rule == "given_and_first_surname" and family:
-        families.append([family[0]])
+    g = ["".join(name_tokens(part)) for part in given]
+    f = ["".join(name_tokens(part)) for part in family]
+    givens = [g]
+    families = [f]
+    if rule in ("given_and_first_surname", "given_and_any_surname") and g:
+        givens.append(g[:1])
+    if rule == "given_and_first_surname" and f:
+        families.append(f[:1])
     if rule == "given_and_any_surname":
-        families.extend([f] for f in family)
-    return {_joined(g) + _joined(f) for g in givens for f in families if g and f}
+        families.extend([x] for x in f)
+    return {"".join(gs) + "".join(fs) for gs in givens for fs in families if gs and fs}
 
 
 def match_name(typed: str, given: Sequence[str], family: Sequence[str], rule: str = "full") -> Match:
