@@ -101,3 +101,33 @@ def test_rereading_after_the_ttl_refetches_online(directory_server: DirectorySer
     clock.advance(48 * 3600)
     again = directory.by_phone(phone)
     assert not again.cached and again.records == first.records
+
+
+def test_consent_recorded_offline_waits_in_the_vault_then_reaches_the_directory(
+        directory_server: DirectoryServer, vault: Vault, make_vault: VaultFactory, clock: FakeClock) -> None:
+    import datetime as dt
+    import json
+
+    from agent_desktop.verify.engine import PendingConsent
+    from agent_desktop.verify.session import pending_consent_json
+    from tests.support.directory_env import TODAY
+
+    directory = directory_for(directory_server, vault, make_vault, clock)
+    patient = directory_server.data()["Patient"][0]["id"]
+    directory.by_id(patient)  # cached before the consent
+    consent = PendingConsent(patient, "caregiver", frozenset({"appointments", "care_plan"}),
+                             TODAY + dt.timedelta(days=90), ("Evaristo",), ("Quintanilla",), None, TODAY)
+    vault.transaction(lambda c: c.execute("INSERT INTO pending_consents (patient, body, created_at) VALUES (?, ?, ?)",
+                                          (patient, json.dumps(pending_consent_json(consent)), 0.0))).result()
+    directory_server.server.stop()
+    assert directory.flush_pending_consents() == 0
+    assert directory.pending_consent_count() == 1
+    directory_server.server.start()
+    assert directory.flush_pending_consents() == 1
+    assert directory.pending_consent_count() == 0
+    fresh = directory.by_id(patient)
+    assert not fresh.cached
+    rep = next(r for r in fresh.records[0].representatives if r.person.given == ("Evaristo",))
+    assert rep.authorization.relationship == "caregiver"
+    assert rep.authorization.scope == {"appointments", "care_plan"} and rep.authorization.valid_on(TODAY)
+    assert directory.flush_pending_consents() == 0  # sent once, never twice
