@@ -214,7 +214,20 @@ def record_from_fhir(patient: Mapping[str, Any], related: Iterable[Mapping[str, 
         if reference_id(rp.get("patient"), "Patient") != patient["id"]:
             continue
         reps.append(Representative(str(rp["id"]), person_from_fhir(rp), _authorization(rp, consent_list)))
-    return PatientRecord(id=str(patient["id"]), person=person_from_fhir(patient), representatives=tuple(reps))
+    return PatientRecord(id=str(patient["id"]), person=person_from_fhir(patient), representatives=tuple(reps),
+                         language=_language(patient))
+
+
+def _language(patient: Mapping[str, Any]) -> str | None:
+    """The preferred language code (``es`` from ``es-MX``), for the prompts read aloud."""
+    comms = [c for c in patient.get("communication") or [] if isinstance(c, Mapping)]
+    comms.sort(key=lambda c: not c.get("preferred"))
+    for comm in comms:
+        for coding in (comm.get("language") or {}).get("coding") or []:
+            code = coding.get("code") if isinstance(coding, Mapping) else None
+            if isinstance(code, str) and code:
+                return code.split("-")[0].lower()
+    return None
 
 
 def human_name(given: Sequence[str], family: Sequence[str]) -> dict[str, Any]:

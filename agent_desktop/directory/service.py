@@ -190,7 +190,16 @@ class Directory:
             self.cache.put(PATIENTS, record.id, {"record": record_to_json(record)},
                            lookup=phone_key(record.person.phone or "") or None).result(CACHE_TIMEOUT)
         self.cache.put(SEARCHES, key, {"ids": [r.id for r in records]}, lookup=lookup).result(CACHE_TIMEOUT)
+        self._send_waiting_consents()
         return Lookup(records, cached=False)
+
+    def _send_waiting_consents(self) -> None:
+        """The directory answered, so it is online: consents recorded offline go now."""
+        try:
+            if self.pending_consent_count():
+                self.flush_pending_consents()
+        except DirectoryError as err:  # the lookup itself succeeded; the queue waits
+            log.info("queued consents not sent yet: %s", err.message)
 
     def _full_record(self, patient: dict[str, Any]) -> PatientRecord:
         assert self.client is not None

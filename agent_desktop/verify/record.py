@@ -71,6 +71,8 @@ class PatientRecord:
     id: str
     person: Person
     representatives: tuple[Representative, ...] = field(default=())
+    # preferred language for the call ("en", "es"): the prompts the agent reads aloud
+    language: str | None = None
 
     def age_on(self, day: dt.date) -> int | None:
         born = self.person.birth_date
@@ -162,7 +164,7 @@ def record_from_json(raw: Any) -> PatientRecord:
     """Read the engine's record type from its JSON form (see docs/verification.md)."""
     if not isinstance(raw, Mapping):
         raise RecordError("patient: expected a JSON object")
-    unknown = set(raw) - _PERSON_KEYS - {"id", "representatives"}
+    unknown = set(raw) - _PERSON_KEYS - {"id", "representatives", "language"}
     if unknown:
         raise RecordError(f"patient: unknown key(s) {', '.join(sorted(unknown))}")
     pid = raw.get("id")
@@ -173,7 +175,8 @@ def record_from_json(raw: Any) -> PatientRecord:
         raise RecordError("patient.representatives: expected a list")
     reps = tuple(representative_from_json(r, f"patient.representatives[{i}]") for i, r in enumerate(reps_raw))
     person = person_from_json({k: v for k, v in raw.items() if k in _PERSON_KEYS}, "patient")
-    return PatientRecord(id=pid, person=person, representatives=reps)
+    language = _opt_str(raw, "language", "patient")
+    return PatientRecord(id=pid, person=person, representatives=reps, language=language)
 
 
 def person_to_json(person: Person) -> dict[str, Any]:
@@ -199,5 +202,8 @@ def representative_to_json(rep: Representative) -> dict[str, Any]:
 
 
 def record_to_json(record: PatientRecord) -> dict[str, Any]:
-    return {"id": record.id, **person_to_json(record.person),
-            "representatives": [representative_to_json(r) for r in record.representatives]}
+    out = {"id": record.id, **person_to_json(record.person),
+           "representatives": [representative_to_json(r) for r in record.representatives]}
+    if record.language:
+        out["language"] = record.language
+    return out

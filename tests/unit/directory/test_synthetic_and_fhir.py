@@ -45,6 +45,7 @@ def test_synthetic_data_covers_what_verification_must_handle() -> None:
     assert any(rep.authorization.expires and rep.authorization.expires <= TODAY for rep in reps), "expired"
     assert any(rep.authorization.status == "inactive" for rep in reps), "revoked"
     assert any(0 < len(rep.authorization.scope) < 3 for rep in reps), "limited scopes"
+    assert {r.language for r in recs} == {"en", "es"}, "call languages"
     phones = [r.person.phone for r in recs]
     assert len(set(phones)) < len(phones), "a household sharing a number"
 
