@@ -150,3 +150,20 @@ def test_server_refuses_to_start_on_a_broken_data_file(tmp_path: Path, pki: Test
     broken.write_text(json.dumps({"Patient": [{"resourceType": "Patient"}]}))
     with pytest.raises(RuntimeError, match="Patient must be a list of Patient resources with ids"):
         start_audit_server(tmp_path / "srv", pki=pki, extra_args=["--directory-data", str(broken)])
+
+
+def test_fhir_errors_are_operation_outcomes(directory_server: DirectoryServer) -> None:
+    s = directory_server.session()
+    base = directory_server.fhir_base
+    cases = [
+        (s.get(f"{base}/Patient", params={"ssn": "1"}, timeout=10), 400, "unsupported search parameter"),
+        (s.get(f"{base}/Patient", params={"family": "Smith"}, timeout=10), 400, "name and birthdate"),
+        (s.get(f"{base}/Patient/bad%20id%21", timeout=10), 404, "no such Patient"),
+        (s.get(f"{base}/Patient/pat-nobody", timeout=10), 404, "no such Patient"),
+        (s.get(f"{base}/RelatedPerson", timeout=10), 400, "patient parameter is required"),
+        (s.post(f"{base}/Consent", data=b"{not json", timeout=10), 400, "not JSON"),
+    ]
+    for response, status, text in cases:
+        assert response.status_code == status
+        body = response.json()
+        assert body["resourceType"] == "OperationOutcome" and text in body["issue"][0]["diagnostics"]
