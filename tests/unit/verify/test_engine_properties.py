@@ -10,7 +10,15 @@ from hypothesis import strategies as st
 from agent_desktop.verify import matchers
 from agent_desktop.verify.engine import Status, Verification, VerifyError
 from agent_desktop.verify.record import IDENTIFIERS, PatientRecord, Person
-from agent_desktop.verify.script import load_configured_script
+from agent_desktop.verify.script import (
+    FIELD_GROUPS,
+    CallerType,
+    IdentifierSpec,
+    Requirement,
+    Script,
+    Text,
+    load_configured_script,
+)
 from tests.unit.verify.people import MATEO_RECORD, ROSA_RECORD, TODAY
 
 SCRIPT = load_configured_script("default")
@@ -121,3 +129,61 @@ def test_correct_answers_verify_every_case_so_the_property_is_not_vacuous() -> N
         while v.prompt is not None:
             v.answer(v.prompt.identifiers[0], correct(people[v.prompt.stage], v.prompt.identifiers[0]))
         assert v.status is Status.VERIFIED, caller_type
+
+
+# --- any script, not only the default one --------------------------------------------------
+
+ASKABLE = ("full_name", "date_of_birth", "zip", "member_id", "ssn_last4", "passcode")
+
+
+@st.composite
+def requirements(draw: st.DrawFn) -> Requirement:
+    chosen = draw(st.lists(st.sampled_from(ASKABLE), min_size=1, max_size=6, unique=True))
+    split = draw(st.integers(min_value=0, max_value=len(chosen)))
+    all_, any_ = tuple(chosen[:split]), tuple(chosen[split:])
+    any_count = draw(st.integers(min_value=1 if not all_ else 0, max_value=len(any_))) if any_ else 0
+    if not all_ and not any_count:
+        all_, any_, any_count = (chosen[0],), tuple(chosen[1:]), 0
+    return Requirement(all_, any_, any_count)
+
+
+@st.composite
+def scripts(draw: st.DrawFn) -> tuple[Script, Requirement]:
+    req = draw(requirements())
+    attempts = {i: draw(st.integers(min_value=1, max_value=3)) for i in ASKABLE}
+    text = Text("q", "p")
+    ct = CallerType("patient", "patient", text, frozenset(FIELD_GROUPS), caller_identifiers=req,
+                    max_failures=draw(st.integers(min_value=1, max_value=6)))
+    script = Script("generated", 1, "", 18, draw(st.sampled_from(["full", "given_and_first_surname"])),
+                    {i: IdentifierSpec(i, attempts[i], text, None) for i in ASKABLE}, {"patient": ct},
+                    {"agent": frozenset(FIELD_GROUPS)})
+    return script, req
+
+
+@settings(max_examples=300, deadline=None)
+@given(generated=scripts(), answers=st.lists(answer, max_size=16))
+def test_no_generated_script_verifies_without_its_rule(generated: tuple[Script, Requirement],
+                                                       answers: list[tuple[str, bool, str]]) -> None:
+    script, req = generated
+    record = ROSA_RECORD
+    v = Verification(script, "patient", record, "agent", today=TODAY)
+    matched: set[str] = set()
+    misses = 0
+    for identifier, use_correct, text in answers:
+        prompt = v.prompt
+        if prompt is None:
+            break
+        typed = correct(record.person, identifier) if use_correct else text
+        if identifier not in prompt.identifiers:
+            continue
+        result = v.answer(identifier, typed)
+        if oracle_matches(record.person, identifier, typed):
+            matched.add(identifier)
+        elif result.result is matchers.Result.NO_MATCH:
+            misses += 1
+    if v.status is Status.VERIFIED:
+        assert set(req.all) <= matched
+        assert len(set(req.any) & matched) >= req.any_count
+        assert misses < script.caller_types["patient"].max_failures
+    else:
+        assert v.groups == frozenset()

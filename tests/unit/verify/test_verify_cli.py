@@ -119,3 +119,24 @@ def test_simulate_bad_patient_record_names_the_field(tmp_path: Path, capsys: pyt
 def test_simulate_unknown_caller_type_exits_2(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     code, _, err = simulate(capsys, [], tmp_path, "--caller-type", "neighbour")
     assert code == 2 and "unknown caller type 'neighbour'" in err
+
+
+def test_simulate_uses_the_policy_script_and_refuses_a_broken_one(
+        agent_home: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    import os
+
+    custom = tmp_path / "strict.toml"
+    custom.write_text(script_path("default").read_text("utf-8").replace(
+        'name_rule = "given_and_first_surname"', 'name_rule = "full"'))
+    Path(os.environ["AGENT_DESKTOP_POLICY"]).write_text(f'[verification]\nscript = "{custom}"\n')
+    answers = tmp_path / "a.json"
+    answers.write_text(json.dumps([["full_name", "Rosa Martinez"]]))
+    argv = ["verify", "simulate", "--patient", str(EXAMPLES / "patient.json"), "--caller-type", "patient",
+            "--answers", str(answers), "--today", "2026-11-28"]
+    code, out, _ = run(capsys, *argv)
+    # the strict script wants every given name and surname: "Rosa Martinez" is a miss
+    assert code == 0 and json.loads(out)["answers"][0]["result"] == "no_match"
+    custom.write_text(custom.read_text("utf-8").replace("minor_age = 18", "minor_age = 0"))
+    code, out, err = run(capsys, *argv)
+    assert code == 2 and out == ""
+    assert f"{custom}:" in err and "minor_age = 0 is impossible" in err
