@@ -248,5 +248,42 @@ def purge_failures_before(conn: Any, before: float) -> int:
     return int(conn.execute("DELETE FROM verify_failures WHERE at <= ?", (before,)).rowcount)
 
 
-__all__ = ["CallLocked", "CallLockouts", "NotAllowed", "SocialEngineeringFlag", "VerificationSession",
+__all__ = ["CallLocked", "CallLockouts", "NotAllowed", "SocialEngineeringFlag", "VerificationService",
+           "VerificationSession",
            "pending_consent_from_json", "pending_consent_json", "purge_failures_before"]
+
+
+class VerificationService:
+    """What the application holds: the policy's script, per-call lockouts, session factory.
+
+    Building it loads ``verification.script``; a broken script raises
+    :class:`~agent_desktop.verify.script.ScriptError` here, so no session (and no reveal)
+    can exist until the script is fixed.
+    """
+
+    def __init__(self, settings: Any, recorder: Recorder, vault: VaultLike, bus: EventBus, *,
+                 clock: Callable[[], float] = time.time,
+                 today: Callable[[], dt.date] = dt.date.today) -> None:
+        from agent_desktop.verify.script import load_configured_script
+
+        self.script = load_configured_script(str(settings.get("verification.script")))
+        self.flag_window_hours = int(settings.get("verification.flag_window_hours"))
+        self.flag_after_failures = int(settings.get("verification.flag_after_failures"))
+        self.recorder = recorder
+        self.vault = vault
+        self.bus = bus
+        self.clock = clock
+        self.today = today
+        self.lockouts = CallLockouts()
+
+    def start(self, caller_type: str, record: Any, role: str, *, call_id: str | None,
+              representative: Any = None) -> VerificationSession:
+        verification = Verification(self.script, caller_type, record, role, today=self.today(),
+                                    representative=representative)
+        return VerificationSession(verification, self.recorder, self.vault, self.bus, call_id=call_id,
+                                   flag_window_hours=self.flag_window_hours,
+                                   flag_after_failures=self.flag_after_failures, lockouts=self.lockouts,
+                                   clock=self.clock)
+
+    def end_call(self, call_id: str) -> None:
+        self.lockouts.end_call(call_id)

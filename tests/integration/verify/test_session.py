@@ -176,3 +176,35 @@ def test_right_of_access_request_is_audited_and_tracked(script: Script, env: tup
                                "by_representative": False}
     rows = vault.submit(lambda c: c.execute("SELECT patient, due_on, event_id FROM access_requests").fetchall()).result()
     assert rows == [("pat-rosa", request.due_on.isoformat(), event["id"])]
+
+
+def test_service_follows_policy_and_refuses_to_exist_with_a_broken_script(
+        env: tuple[Vault, AuditRecorder], bus: EventBus, clock: FakeClock, make_vault: VaultFactory,
+        tmp_path: Any) -> None:
+    import os
+
+    from agent_desktop.paths import AppPaths
+    from agent_desktop.policy import load_settings
+    from agent_desktop.verify.script import ScriptError, script_path
+    from agent_desktop.verify.session import VerificationService
+
+    vault, recorder = env
+    custom = tmp_path / "custom.toml"
+    custom.write_text(script_path("default").read_text("utf-8"))
+    policy = os.environ["AGENT_DESKTOP_POLICY"]
+    with open(policy, "w") as f:
+        f.write(f'[verification]\nscript = "{custom}"\nflag_after_failures = 2\n')
+    settings = load_settings(AppPaths.from_env())
+    service = VerificationService(settings, recorder, vault, bus, clock=clock, today=lambda: TODAY)
+    for call in ("call-p", "call-q"):
+        s = service.start("patient", ROSA_RECORD, "agent", call_id=call)
+        s.answer("full_name", "Rosa Martines")
+        s.answer("full_name", "Rosa Martinex")
+    assert s.flagged  # two failed calls: the policy's threshold
+    with pytest.raises(CallLocked):
+        service.start("patient", ROSA_RECORD, "agent", call_id="call-q")
+    service.end_call("call-q")
+    service.start("patient", ROSA_RECORD, "agent", call_id="call-q")
+    custom.write_text(custom.read_text("utf-8").replace('kind = "patient"', 'kind = "patients"'))
+    with pytest.raises(ScriptError, match=rf"{custom.name}:\d+: caller_types.patient.kind"):
+        VerificationService(settings, recorder, vault, bus)
