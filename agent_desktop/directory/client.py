@@ -80,7 +80,15 @@ class FhirClient:
     # --- plumbing -------------------------------------------------------------------------
 
     def _search(self, resource_type: str, params: dict[str, str]) -> list[dict[str, Any]]:
-        body = self._get(f"/{resource_type}", params)
+        if resource_type == "Patient":
+            # POST search: the caller's number, name and birth date never appear in a URL
+            response = self._request("POST", "/Patient/_search", data=params)
+            if response.status_code != 200:
+                raise DirectoryError(f"the directory answered HTTP {response.status_code}: "
+                                     f"{_diagnostics(response)}")
+            body: dict[str, Any] | None = _json(response)
+        else:
+            body = self._get(f"/{resource_type}", params)
         assert body is not None
         if body.get("resourceType") != "Bundle":
             raise DirectoryError(f"the directory answered a {resource_type} search without a Bundle")

@@ -4,6 +4,7 @@
 
     GET  /fhir/Patient?telecom=|phone=           screen pop by the caller's number
     GET  /fhir/Patient?family=&given=&birthdate= search by name and date of birth
+    POST /fhir/Patient/_search                   the same searches, criteria in the body
     GET  /fhir/Patient/{id}
     GET  /fhir/RelatedPerson?patient=
     GET  /fhir/Consent?patient=
@@ -25,6 +26,7 @@ import re
 import tempfile
 import threading
 import unicodedata
+import urllib.parse
 import uuid
 from collections.abc import Callable, Mapping
 from pathlib import Path
@@ -215,7 +217,20 @@ def make_router(data_file: Path, require_device: Callable[..., Any]) -> APIRoute
 
     @router.get("/Patient")
     def search_patients(request: Request) -> JSONResponse:
-        params = dict(request.query_params)
+        return patient_search(dict(request.query_params), request)
+
+    @router.post("/Patient/_search")
+    async def search_patients_post(request: Request) -> JSONResponse:
+        # FHIR's POST search keeps phone numbers, names and birth dates out of URLs (and so
+        # out of access logs and proxies); the body is application/x-www-form-urlencoded.
+        try:
+            body = (await request.body()).decode("utf-8")
+        except UnicodeDecodeError:
+            return _outcome(400, "structure", "the search body is not UTF-8 form data")
+        params = {k: v[-1] for k, v in urllib.parse.parse_qs(body, keep_blank_values=True).items()}
+        return patient_search({**dict(request.query_params), **params}, request)
+
+    def patient_search(params: dict[str, str], request: Request) -> JSONResponse:
         unknown = set(params) - _PATIENT_PARAMS - {"_count", "_format"}
         if unknown:
             return _outcome(400, "not-supported", f"unsupported search parameter(s): {', '.join(sorted(unknown))}")

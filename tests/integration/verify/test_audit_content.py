@@ -12,11 +12,14 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import logging
 import re
 import uuid
 from pathlib import Path
 from typing import Any
+from urllib.parse import quote
 
+import pytest
 import requests
 
 from agent_desktop.audit import outbox
@@ -70,6 +73,11 @@ def values_of(person: Person) -> list[str]:
         out.append(re.sub(r"\D", "", person.phone)[-10:])
     if person.ssn_last4:
         out.append(person.ssn_last4)
+    if person.phone:
+        d = re.sub(r"\D", "", person.phone)[-10:]
+        out.append(f"{d[:3]}-{d[3:6]}-{d[6:]}")
+    # as they would appear in a URL (a query string in a debug log line)
+    out += [quote(v, safe="") for v in out if quote(v, safe="") != v]
     return [v for v in out if v]
 
 
@@ -93,7 +101,9 @@ def steps(events: list[dict[str, Any]]) -> list[tuple[Any, ...]]:
 
 
 def test_audit_trail_holds_each_result_and_no_identifier_value(
-        directory_server: DirectoryServer, make_vault: VaultFactory, agent_home: Path, tmp_path: Path) -> None:
+        directory_server: DirectoryServer, make_vault: VaultFactory, agent_home: Path, tmp_path: Path,
+        caplog: pytest.LogCaptureFixture) -> None:
+    caplog.set_level(logging.DEBUG)  # raw records, before any redaction: nothing may need it
     ds = directory_server
     server = ds.server
     store = CredentialStore(secure_backend(), profile="verify-" + uuid.uuid4().hex[:8])
@@ -231,6 +241,12 @@ def test_audit_trail_holds_each_result_and_no_identifier_value(
         assert "audit.db" in raw
         long_secrets = [s for s in secrets if len(s) >= 6 or not re.fullmatch(r"[0-9a-fA-F-]+", s)]
         assert_absent({"server events": "\n".join(searchable(e) for e in remote), **raw}, long_secrets)
+
+        # offline: the cache answers; and no log record on the way carried a value
+        server.stop()
+        assert directory.by_phone(me.phone).cached
+        assert "answering from the cache" in caplog.text
+        assert_absent({"log records": caplog.text}, secrets)
     finally:
         for s in http:
             s.close()
