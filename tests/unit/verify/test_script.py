@@ -116,3 +116,26 @@ def test_several_problems_are_all_reported() -> None:
 def test_missing_file_is_a_script_error(tmp_path: Path) -> None:
     with pytest.raises(ScriptError, match="no such file"):
         load_script(tmp_path / "nope.toml")
+
+
+@pytest.mark.parametrize("path", sorted(DEFAULT.parent.glob("*.toml")), ids=lambda p: p.name)
+def test_every_bundled_script_loads(path: Path) -> None:
+    script = load_script(path)
+    assert script.name == path.stem
+    assert all(ct.label.en and ct.label.es for ct in script.caller_types.values())
+
+
+def test_strict_script_needs_two_extra_identifiers_and_the_whole_name() -> None:
+    import datetime as dt
+
+    from agent_desktop.verify.engine import Status, Verification
+    from tests.unit.verify.people import ROSA_RECORD
+
+    v = Verification(load_script(DEFAULT.parent / "strict.toml"), "patient", ROSA_RECORD, "agent",
+                     today=dt.date(2026, 11, 28))
+    v.answer("full_name", "Rosa Elena Martinez Ortega")
+    v.answer("date_of_birth", "1958-07-21")
+    v.answer("zip", "78205")
+    assert v.status is Status.ASKING
+    v.answer("passcode", "girasol azul")
+    assert v.status is Status.VERIFIED
