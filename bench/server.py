@@ -20,7 +20,6 @@ import io
 import json
 import os
 import random
-import statistics
 import sys
 import tempfile
 import time
@@ -36,13 +35,9 @@ from agent_desktop.server.ingest import INSERT_EVENT, ingest_batch
 from agent_desktop.server.keys import write_key
 from agent_desktop.server.migrations import migrate
 from agent_desktop.server.rows import EVENT_COLUMNS, event_row
+from bench.common import emit, percentile
 
 BATCH = 500
-
-
-def emit(name: str, value: float, unit: str, baseline: float, **extra: Any) -> None:
-    print(json.dumps({"name": name, "value": round(value, 3), "unit": unit, "baseline": round(baseline, 3),
-                      "ratio": round(value / baseline, 3) if baseline else None, **extra}), flush=True)
 
 
 def chain(device_id: str, count: int) -> list[dict[str, Any]]:
@@ -199,11 +194,8 @@ def bench_query(label: str, url: str, count: int, samples: int = 300) -> None:
     assert expected is not None and len(walked) == int(expected[0]) == len({e["id"] for e in walked})
     assert all(e["patient"] == patient for e in walked)
 
-    def pct(values: list[float], q: float) -> float:
-        return statistics.quantiles(values, n=100, method="inclusive")[int(q) - 1]
-
     for q in (50, 99):
-        emit(f"server.query.patient.p{q}.{label}", pct(api, q), "ms", pct(raw, q),
+        emit(f"server.query.patient.p{q}.{label}", percentile(api, q), "ms", percentile(raw, q),
              events=int(stored[0]), patients=patients, samples=samples,
              baseline_is="the same SQL without the query layer", fill_seconds=round(fill_s, 1))
     db.close()

@@ -71,9 +71,13 @@ def parse_timestamp(ts: str) -> dt.datetime:
         raise InvalidEvent(f"ts: {ts!r} is not a valid date and time") from None
 
 
+# one encoder, built once: json.dumps would build an identical one on every call
+_CANONICAL = json.JSONEncoder(sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+
+
 def canonical(event: Mapping[str, Any]) -> bytes:
     body = {k: v for k, v in event.items() if k != "hash"}
-    return json.dumps(body, sort_keys=True, separators=(",", ":"), ensure_ascii=False).encode("utf-8")
+    return _CANONICAL.encode(body).encode("utf-8")
 
 
 def compute_hash(event: Mapping[str, Any]) -> str:

@@ -34,6 +34,8 @@ def register(sub: Any) -> None:
                    help="serve the FHIR directory subset (/fhir/Patient...) from this file")
     p.add_argument("--grant-ttl", type=int, default=60, metavar="SECONDS",
                    help="lifetime of monitor grants (default 60)")
+    p.add_argument("--retention-days", type=int, default=None, metavar="DAYS",
+                   help="refuse events older than this (default 2196, six years; match `purge --keep-days`)")
     p.add_argument("--access-log", action="store_true", help="log every request line")
     p.set_defaults(func=run_server)
     actions = p.add_subparsers(dest="server_action", metavar="ACTION")
@@ -136,6 +138,10 @@ def run_server(args: argparse.Namespace) -> int:
     key_path = signing_key_path(args, db)
     signer = load_key(key_path) if args.signing_key else load_or_create_key(key_path)
     ctx = ServerContext(db=db, signer=signer, grant_ttl_s=args.grant_ttl)
+    if args.retention_days is not None:
+        if args.retention_days < 1:
+            raise ServerConfigError("--retention-days must be at least 1")
+        ctx.retention_days = args.retention_days
     app = create_app(ctx, directory_data=args.directory_data)
     config = uvicorn.Config(app, host=host, port=port, log_level="warning", access_log=args.access_log,
                             ssl_certfile=str(args.tls_cert) if tls else None,

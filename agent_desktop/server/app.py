@@ -136,6 +136,12 @@ def _record_denial(ctx: ServerContext, request: Request, status: int, reason: st
         log.exception("could not record a denied request")
 
 
+def _unavailable(request: Request, err: Exception) -> JSONResponse:
+    log.error("database unavailable: %s", err.__class__.__name__)
+    return JSONResponse({"error": "unavailable", "message": "the audit database is unavailable; retry later"},
+                        status_code=503, headers={"Retry-After": "5"})
+
+
 def _validation_message(err: RequestValidationError) -> str:
     parts = []
     for problem in err.errors()[:5]:
@@ -156,13 +162,16 @@ def create_app(ctx: ServerContext, *, directory_data: Any = None) -> FastAPI:
     app.state.ctx = ctx
 
     @app.exception_handler(ApiError)
-    async def api_error(request: Request, err: ApiError) -> JSONResponse:
+    def api_error(request: Request, err: ApiError) -> JSONResponse:  # sync: runs in the thread pool
         headers = {}
         if err.status in (401, 403):
             _record_denial(ctx, request, err.status, err.message)
             if err.status == 401:
                 headers["WWW-Authenticate"] = "Bearer"
         return JSONResponse(err.body(), status_code=err.status, headers=headers)
+
+    for error_type in ctx.db.unavailable_errors:
+        app.add_exception_handler(error_type, _unavailable)
 
     @app.exception_handler(RequestValidationError)
     async def invalid_request(request: Request, err: RequestValidationError) -> JSONResponse:
@@ -177,7 +186,7 @@ def create_app(ctx: ServerContext, *, directory_data: Any = None) -> FastAPI:
 
     @app.post("/v1/enroll", tags=["devices"])
     def enroll(principal: Annotated[Principal, Depends(require_enroll)],
-           body: Annotated[EnrollIn | None, Body()] = None) -> dict[str, Any]:
+               body: Annotated[EnrollIn | None, Body()] = None) -> dict[str, Any]:
         return devices.enroll(ctx, principal, body.hostname if body else None)
 
     @app.post("/v1/audit/batches", tags=["audit"])
@@ -188,7 +197,7 @@ def create_app(ctx: ServerContext, *, directory_data: Any = None) -> FastAPI:
 
     @app.get("/v1/audit/events", tags=["auditors"])
     def get_events(_: Annotated[Principal, Depends(require_auditor)],
-               patient: str | None = _ref_query(),
+                   patient: str | None = _ref_query(),
                    actor: str | None = _ref_query(),
                    action: str | None = Query(None, max_length=64, pattern=r"^[a-z][a-z0-9_.]*$"),
                    device_id: str | None = _ref_query(),
@@ -205,12 +214,12 @@ def create_app(ctx: ServerContext, *, directory_data: Any = None) -> FastAPI:
 
     @app.get("/v1/audit/verify", tags=["auditors"])
     def verify(_: Annotated[Principal, Depends(require_auditor)],
-           device_id: str = Query(..., max_length=128, pattern=REF_PATTERN)) -> dict[str, Any]:
+               device_id: str = Query(..., max_length=128, pattern=REF_PATTERN)) -> dict[str, Any]:
         return queries.verify_device(ctx.db, device_id)
 
     @app.get("/v1/audit/alerts", tags=["auditors"])
     def alerts(_: Annotated[Principal, Depends(require_auditor)],
-           limit: int = Query(100, ge=1, le=1000)) -> dict[str, Any]:
+               limit: int = Query(100, ge=1, le=1000)) -> dict[str, Any]:
         tamper = ctx.db.query("SELECT ts, kind, device_id, seq, detail FROM alerts ORDER BY id DESC"
                               " LIMIT ?", (limit,))
         denied = ctx.db.query("SELECT ts, method, path, status, reason, client FROM denials"
@@ -230,13 +239,13 @@ def create_app(ctx: ServerContext, *, directory_data: Any = None) -> FastAPI:
 
     @app.post("/v1/devices/{device_id}/revoke", tags=["devices"])
     def revoke(principal: Annotated[Principal, Depends(require_admin)],
-           device_id: PathRef, body: Annotated[RevokeIn | None, Body()] = None) -> dict[str, Any]:
+               device_id: PathRef, body: Annotated[RevokeIn | None, Body()] = None) -> dict[str, Any]:
         return devices.revoke(ctx, device_id, f"admin:{principal.token_hash[:12]}",
                               body.reason if body else None)
 
     @app.put("/v1/agents/{agent_id}/state", tags=["supervision"])
     def put_state(principal: Annotated[Principal, Depends(require_device)],
-              agent_id: PathRef, body: AgentStateIn) -> dict[str, Any]:
+                  agent_id: PathRef, body: AgentStateIn) -> dict[str, Any]:
         if principal.agent_id != agent_id:
             raise Forbidden("a device may only set its own agent's state")
         now = utc_timestamp(ctx.clock())

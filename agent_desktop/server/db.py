@@ -36,6 +36,8 @@ class Database:
     kind = ""
     for_update = ""  # row-lock suffix for SELECTs inside a write transaction
     integrity_errors: tuple[type[BaseException], ...] = ()
+    # the database is down or busy: answered 503 so clients retry later
+    unavailable_errors: tuple[type[Exception], ...] = ()
 
     def __init__(self, url: str) -> None:
         self.url = url
@@ -47,9 +49,18 @@ class Database:
     def _connect(self) -> Any:
         raise NotImplementedError
 
+    def _usable(self, conn: Any) -> bool:
+        return True
+
     @property
     def conn(self) -> Any:
         conn = getattr(self._local, "conn", None)
+        if conn is not None and not self._usable(conn):
+            # e.g. PostgreSQL restarted: drop the dead connection and open a new one
+            with self._all_lock:
+                if conn in self._all:
+                    self._all.remove(conn)
+            conn = None
         if conn is None:
             conn = self._connect()
             self._local.conn = conn
@@ -98,6 +109,7 @@ class Database:
 class SQLiteDatabase(Database):
     kind = "sqlite"
     integrity_errors = (sqlite3.IntegrityError,)
+    unavailable_errors = (sqlite3.OperationalError, DatabaseError)  # locked too long, disk full...
 
     def __init__(self, url: str, path: Path) -> None:
         super().__init__(url)
@@ -141,6 +153,7 @@ class PostgresDatabase(Database):
 
         self._psycopg = psycopg
         self.integrity_errors = (psycopg.errors.IntegrityError,)
+        self.unavailable_errors = (psycopg.OperationalError, DatabaseError)
 
     def _connect(self) -> Any:
         try:
@@ -148,6 +161,9 @@ class PostgresDatabase(Database):
         except self._psycopg.Error as err:
             raise DatabaseError(f"cannot connect to PostgreSQL: {err.__class__.__name__}",
                                 "Check the --db URL, that the server runs and accepts this user.") from err
+
+    def _usable(self, conn: Any) -> bool:
+        return not (conn.closed or conn.broken)
 
     def sql(self, text: str) -> str:
         return text.replace("?", "%s")

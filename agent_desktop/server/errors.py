@@ -31,6 +31,10 @@ class Forbidden(ApiError):
     status, code = 403, "forbidden"
 
 
+class DeviceRevoked(Forbidden):
+    code = "device_revoked"
+
+
 class NotFound(ApiError):
     status, code = 404, "not_found"
 

@@ -20,7 +20,13 @@ from agent_desktop.audit.event import (
     validate_event,
 )
 from agent_desktop.server.context import MAX_EVENTS_PER_BATCH, ServerContext
-from agent_desktop.server.errors import BadRequest, ChainConflict, Conflict, Forbidden
+from agent_desktop.server.errors import (
+    BadRequest,
+    ChainConflict,
+    Conflict,
+    DeviceRevoked,
+    Forbidden,
+)
 from agent_desktop.server.rows import event_row
 
 log = logging.getLogger(__name__)
@@ -84,6 +90,9 @@ def ingest_batch(ctx: ServerContext, device_id: str, events: Sequence[Any]) -> d
     except ChainConflict as err:
         record_alert(ctx, "chain_break", device_id, err.first_bad_seq, {"message": err.message})
         raise
+    except Conflict as err:  # an event id another device already used: a replay from elsewhere
+        record_alert(ctx, "id_conflict", device_id, None, {"message": err.message})
+        raise
 
 
 def _ingest(ctx: ServerContext, device_id: str, events: Sequence[Any]) -> dict[str, Any]:
@@ -98,8 +107,10 @@ def _ingest(ctx: ServerContext, device_id: str, events: Sequence[Any]) -> dict[s
     with db.transaction():
         row = db.one("SELECT status, last_seq, last_hash FROM devices WHERE device_id = ?"
                      + db.for_update, (device_id,))
-        if row is None or row[0] != "active":
-            raise Forbidden("this device is not enrolled or has been revoked")
+        if row is None:
+            raise Forbidden("this device is not enrolled")
+        if row[0] != "active":
+            raise DeviceRevoked("this device has been revoked; it must wipe its vault")
         last_seq, last_hash = int(row[1]), str(row[2])
         old = [e for e in events if e["seq"] <= last_seq]
         new = [e for e in events if e["seq"] > last_seq]

@@ -139,8 +139,9 @@ def verify_device(db: Database, device_id: str, page: int = 2000) -> dict[str, A
     count = 0
     try:
         while True:
+            # up to the tip read above: events ingested meanwhile are not this snapshot's
             rows = db.query(f"SELECT {EVENT_COLUMNS} FROM events WHERE device_id = ? AND seq > ?"
-                            " ORDER BY seq LIMIT ?", (device_id, prev_seq, page))
+                            " AND seq <= ? ORDER BY seq LIMIT ?", (device_id, prev_seq, tip_seq, page))
             if not rows:
                 break
             prev_seq, prev_hash = verify_chain((row_event(r) for r in rows), prev_hash, prev_seq)

@@ -4,7 +4,7 @@ Breach scope: the distinct patients whose PHI a device or user viewed or reveale
 window; at 500 or more individuals HIPAA (45 CFR 164.406/408) requires notice to HHS and
 the media without the annual-log delay. Disclosures: every ``phi.reveal`` of one patient's
 record to a caller who was not the patient (``detail.caller_type``), with the field groups
-(``detail.field_groups``) shown.
+shown (``detail.group`` or ``detail.field_groups``).
 """
 
 from __future__ import annotations
@@ -56,7 +56,8 @@ def disclosures(db: Database, *, patient: str, since: str | None, until: str | N
         caller = detail.get("caller_type")
         if caller == "patient" or event["outcome"] != "success":
             continue
-        groups = detail.get("field_groups") or []
+        # one reveal may name one group ("group") or several ("field_groups")
+        groups = detail.get("field_groups") or ([detail["group"]] if detail.get("group") else [])
         rows.append({"ts": event["ts"], "user": event["actor"]["user"], "device_id": event["device_id"],
                      "caller_type": caller or "unknown",
                      "field_groups": list(groups) if isinstance(groups, list) else [str(groups)],

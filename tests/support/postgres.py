@@ -19,7 +19,7 @@ import subprocess
 import tempfile
 import uuid
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from urllib.parse import urlsplit, urlunsplit
 
@@ -54,11 +54,7 @@ class PostgresCluster:
     admin_url: str
     directory: Path | None = None
     bin_dir: Path | None = None
-
-    def _connect(self) -> object:
-        import psycopg
-
-        return psycopg.connect(self.admin_url, autocommit=True)
+    created: list[str] = field(default_factory=list)
 
     def create_database(self, name: str | None = None) -> str:
         """A new empty database; returns its URL."""
@@ -67,11 +63,29 @@ class PostgresCluster:
         name = name or "t_" + uuid.uuid4().hex[:12]
         with psycopg.connect(self.admin_url, autocommit=True) as conn:
             conn.execute(f'CREATE DATABASE "{name}"')
+        self.created.append(name)
         parts = urlsplit(self.admin_url)
         return urlunsplit((parts.scheme, parts.netloc, "/" + name, parts.query, parts.fragment))
 
+    def restart(self) -> None:
+        """Restart the server (connections drop); only for a cluster this module started."""
+        if self.directory is None or self.bin_dir is None:
+            raise PostgresUnavailable(f"cannot restart a server given by {ENV_URL}")
+        # -l: the postmaster must not inherit our pipes, or run() waits for it to exit
+        subprocess.run(_as_postgres([str(self.bin_dir / "pg_ctl"), "-D", str(self.directory / "data"),
+                                     "-l", str(self.directory / "postgres.log"), "-m", "fast", "-w",
+                                     "restart"]),
+                       capture_output=True, timeout=120, check=True)
+
     def stop(self) -> None:
         if self.directory is None or self.bin_dir is None:
+            # a server we were given: leave it as we found it
+            import psycopg
+
+            with psycopg.connect(self.admin_url, autocommit=True) as conn:
+                for name in self.created:
+                    conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+            self.created.clear()
             return
         subprocess.run(_as_postgres([str(self.bin_dir / "pg_ctl"), "-D", str(self.directory / "data"),
                                      "-m", "fast", "-w", "stop"]),

@@ -179,7 +179,7 @@ def test_revoked_device_learns_its_status_and_can_no_longer_upload(audit_server:
         audit_server.url(f"/v1/devices/{device['device_id']}"), timeout=10)
     assert status.json()["status"] == "revoked"
     upload = post_batch(audit_server, device, make_chain(device["device_id"], 1))
-    assert upload.status_code == 403
+    assert upload.status_code == 403 and upload.json()["error"] == "device_revoked"
 
 
 def test_verify_reports_the_first_edited_event_in_the_stored_chain(audit_server: AuditServer) -> None:

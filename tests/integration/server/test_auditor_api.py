@@ -25,7 +25,8 @@ def reveal_chain(device_id: str, user: str, reveals: list[tuple[str, str, list[s
     for i, (patient, caller, groups) in enumerate(reveals, start=1):
         e = build_event(device_id=device_id, seq=i, prev_hash=prev, user=user, role="agent",
                         action="phi.reveal", patient=patient, call_id=f"call-{i}",
-                        detail={"caller_type": caller, "field_groups": groups},
+                        detail={"caller_type": caller, **({"group": groups[0]} if len(groups) == 1
+                                                          else {"field_groups": groups})},
                         ts=utc_timestamp((start_ms + i) / 1000))
         events.append(e)
         prev = e["hash"]

@@ -92,6 +92,7 @@ def test_an_event_id_reused_by_another_device_is_refused_without_storing_the_bat
     with pytest.raises(Conflict):
         ingest_batch(ctx, b, [stolen])
     assert count(ctx.db, b) == 0
+    assert ctx.db.query("SELECT kind FROM alerts WHERE device_id = ?", (b,)) == [("id_conflict",)]
     assert ingest_batch(ctx, b, make_chain(b, 1))["accepted"] == 1
 
 
@@ -113,12 +114,22 @@ def test_concurrent_writers_of_one_device_store_each_event_exactly_once(ctx: Ser
         except BaseException as exc:  # noqa: BLE001 - reported by the assertion below
             errors.append(exc)
 
+    verdicts: list[str] = []
+
+    def auditor() -> None:  # verification while the chain grows sees a consistent snapshot
+        while any(t.is_alive() for t in threads):
+            verdicts.append(queries.verify_device(ctx.db, dev)["status"])
+
     threads = [threading.Thread(target=writer, args=(n,)) for n in (0, 1)]
     for t in threads:
         t.start()
+    checker = threading.Thread(target=auditor)
+    checker.start()
     for t in threads:
         t.join(120)
+    checker.join(30)
     assert not errors
+    assert verdicts and set(verdicts) == {"intact"}
     assert [r["receipt"] for r in results[0]] == [r["receipt"] for r in results[1]]
     assert [a["accepted"] + b["accepted"] for a, b in zip(results[0], results[1], strict=True)] == [40] * 10
     assert count(ctx.db, dev) == 400

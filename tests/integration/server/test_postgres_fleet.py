@@ -58,3 +58,23 @@ def test_two_servers_ingesting_one_devices_batches_at_once_store_each_event_once
     page = first.session(auditor).get(first.url("/v1/audit/events"),
                                       params={"device_id": dev, "limit": 1000}, timeout=30).json()
     assert len(page["events"]) == 800 and len({e["seq"] for e in page["events"]}) == 800
+
+
+def test_a_database_restart_gives_503_at_worst_and_the_server_reconnects(
+        postgres: PostgresCluster, audit_server_factory: Callable[..., AuditServer]) -> None:
+    server = audit_server_factory(db_url=postgres.create_database())
+    device = server.enroll("agent-1")
+    session = server.session(device["device_token"])
+    events = make_chain(device["device_id"], 4)
+    url = server.url("/v1/audit/batches")
+    assert session.post(url, json={"device_id": device["device_id"], "events": events[:2]}, timeout=30).ok
+    postgres.restart()
+    statuses = []
+    for _ in range(10):  # each worker thread notices its dead connection once
+        r = session.post(url, json={"device_id": device["device_id"], "events": events[2:]}, timeout=30)
+        statuses.append(r.status_code)
+        if r.status_code == 200:
+            break
+        assert r.status_code == 503 and r.json()["error"] == "unavailable" and r.headers["Retry-After"]
+    assert statuses[-1] == 200 and 500 not in statuses
+    assert r.json()["last_seq"] == 4
