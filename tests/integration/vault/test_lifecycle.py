@@ -106,6 +106,19 @@ def test_plaintext_keyring_backend_is_refused(make_vault: VaultFactory, tmp_path
     assert not (tmp_path / "plain-keyring.cfg").exists()
 
 
+@pytest.mark.parametrize("backend", ["keyring.backends.null.Keyring",
+                                     "keyring.backends.fail.Keyring"])
+def test_null_and_failing_keyring_backends_are_refused(make_vault: VaultFactory,
+                                                       backend: str) -> None:
+    import importlib
+
+    module, _, name = backend.rpartition(".")
+    vault = make_vault(keyring_backend=getattr(importlib.import_module(module), name)())
+    with pytest.raises(InsecureKeyringError, match=backend.replace(".", r"\.")):
+        vault.create(PASSWORD)
+    assert not vault.exists()
+
+
 def test_policy_can_require_a_specific_backend(make_vault: VaultFactory) -> None:
     settings = make_vault.settings(keyring_backend="keyring.backends.kwallet.DBusKeyring")
     vault = make_vault(settings=settings)
