@@ -2,7 +2,7 @@
 
 Run inside a Secret Service session (the vault needs the OS keyring), e.g.:
 
-    dbus-run-session -- bash scripts/with-keyring .venv/bin/python bench/audit.py
+    dbus-run-session -- bash scripts/with-keyring .venv/bin/python -m bench.audit
 
 - ``audit.record.p50/p99``: ``AuditRecorder.record`` (build + validate + hash + one durable
   vault transaction: thread hop, BEGIN IMMEDIATE, chain-state read, INSERT, UPDATE, COMMIT
@@ -12,14 +12,13 @@ Run inside a Secret Service session (the vault needs the OS keyring), e.g.:
   the real reference server on loopback with ``SyncWorker`` (read batch, POST, verify the
   Ed25519 receipt, delete) in events/s, against posting the same batches' bytes (same
   size, same encoding, a second device's chain) with bare ``requests`` to the same server,
-  interleaved in chunks of 20 batches. ``seconds`` is the worker's total time (goal: under 30 s for
+  interleaved in chunks of 5 batches, alternating which side goes first. ``seconds`` is the worker's total time (goal: under 30 s for
   100,000 events; ratio goal >= 0.8).
 """
 
 from __future__ import annotations
 
 import argparse
-import json
 import os
 import sqlite3
 import sys
@@ -42,28 +41,16 @@ from agent_desktop.audit.recorder import AuditRecorder  # noqa: E402
 from agent_desktop.audit.sync import Outcome, SyncWorker  # noqa: E402
 from agent_desktop.bus import EventBus  # noqa: E402
 from agent_desktop.paths import AppPaths  # noqa: E402
-from agent_desktop.policy import load_settings  # noqa: E402
+from agent_desktop.policy import SETTINGS, load_settings  # noqa: E402
 from agent_desktop.vault import ScryptParams, Vault  # noqa: E402
 from agent_desktop.vault.device_secret import SERVICE  # noqa: E402
 from agent_desktop.vault.keyring_backend import secure_backend  # noqa: E402
+from bench.common import emit, percentile  # noqa: E402
 from tests.support.audit_server import start_audit_server  # noqa: E402
 
 PASSWORD = "Bench-Password-Correct-7"
-CHUNK = 20  # batches per side before switching
+CHUNK = 5  # batches per side before switching
 BENCH_KDF = ScryptParams(n=2**12, r=8, p=1)  # the KDF is bench/vault.py's subject, not this one's
-
-
-def emit(name: str, value: float, unit: str, baseline: float | None = None, **extra: Any) -> None:
-    line: dict[str, Any] = {"name": name, "value": round(value, 4), "unit": unit,
-                            "baseline": None if baseline is None else round(baseline, 4),
-                            "ratio": None if not baseline else round(value / baseline, 3)}
-    line.update(extra)
-    print(json.dumps(line), flush=True)
-
-
-def pct(samples: list[float], q: float) -> float:
-    ordered = sorted(samples)
-    return ordered[min(len(ordered) - 1, int(q * len(ordered)))]
 
 
 def timed(fn: Callable[[], object], n: int) -> list[float]:
@@ -110,8 +97,9 @@ def bench_record(paths: AppPaths, workdir: Path, n: int) -> None:
         base += timed(plain_commit, n // rounds)
         ours += timed(record, n // rounds)
     plain.close()
-    for q, label in ((0.5, "p50"), (0.99, "p99")):
-        emit(f"audit.record.{label}", pct(ours, q), "ms", pct(base, q), samples=len(ours),
+    for q, label in ((50, "p50"), (99, "p99")):
+        emit(f"audit.record.{label}", percentile(ours, q), "ms", percentile(base, q),
+             samples=len(ours),
              baseline_name="sqlite3 commit of one event row, WAL+synchronous=FULL")
     vault.close()
 
@@ -153,23 +141,39 @@ def bench_sync(paths: AppPaths, workdir: Path, n: int, batch_size: int) -> None:
         settings = load_settings(paths, policy_file=policy)
         worker = SyncWorker(vault, bus, settings, session=requests.Session(), store=store_a)
 
-        # interleaved in chunks of CHUNK batches, so load from elsewhere and the server's
-        # growing database weigh on both sides alike (the worker pipelines within a chunk)
-        bare_seconds = sync_seconds = 0.0
+        # interleaved in chunks of CHUNK batches, alternating which side goes first (ABBA),
+        # so load from elsewhere and the server's growing database weigh on both alike;
+        # the worker pipelines within a chunk
+        times = {"bare": 0.0, "sync": 0.0}
         pending = list(payloads)
-        while True:
+        done = False
+
+        def bare_chunk() -> None:
             start = time.perf_counter()
             for payload in pending[:CHUNK]:
                 http.post(url, data=payload, headers=headers, timeout=60).raise_for_status()
-            bare_seconds += time.perf_counter() - start
+            times["bare"] += time.perf_counter() - start
             del pending[:CHUNK]
+
+        def sync_chunk() -> bool:
             start = time.perf_counter()
             result = worker.send_batches(max_batches=CHUNK)
-            sync_seconds += time.perf_counter() - start
-            if result.outcome is Outcome.EMPTY and not pending:
-                break
+            times["sync"] += time.perf_counter() - start
             if result.outcome not in (Outcome.DELIVERED, Outcome.EMPTY):
                 raise SystemExit(f"sync failed: {result}")
+            return result.outcome is Outcome.EMPTY
+
+        turn = 0
+        while not done:
+            first_bare = turn % 2 == 0
+            if first_bare:
+                bare_chunk()
+            done = sync_chunk()
+            if not first_bare:
+                bare_chunk()
+            done = done and not pending
+            turn += 1
+        bare_seconds, sync_seconds = times["bare"], times["sync"]
         if vault.submit(outbox.backlog).result() != 0:
             raise SystemExit("sync did not drain the outbox")
         emit("audit.sync.throughput", total / sync_seconds, "events/s", n / bare_seconds,
@@ -214,7 +218,8 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--records", type=int, default=1000, help="record() samples")
     parser.add_argument("--events", type=int, default=100_000, help="backlog to drain")
-    parser.add_argument("--batch-size", type=int, default=500, help="events per batch")
+    parser.add_argument("--batch-size", type=int, default=int(SETTINGS["audit.batch_size"].default),
+                        help="events per batch (default: the policy default)")
     args = parser.parse_args()
     with tempfile.TemporaryDirectory(prefix="bench-audit-") as tmp:
         workdir = Path(tmp)

@@ -33,6 +33,7 @@ from agent_desktop.audit.credentials import CredentialStore, DeviceCredentials, 
 from agent_desktop.audit.event import receipt_message, utc_timestamp
 from agent_desktop.audit.notices import AuditChainAlert, AuditSyncStatus, DeviceRevoked
 from agent_desktop.bus import EventBus
+from agent_desktop.vault.events import VaultUnlocked
 
 log = logging.getLogger(__name__)
 REQUEST_TIMEOUT_SECONDS = (5.0, 30.0)  # connect, read
@@ -73,13 +74,15 @@ class SyncWorker:
                  session: requests.Session, store: CredentialStore,
                  clock: Callable[[], float] = time.time,
                  sleep: Callable[[float], None] | None = None,
-                 rng: Callable[[], float] = random.random) -> None:
+                 rng: Callable[[], float] = random.random,
+                 request_timeout: tuple[float, float] = REQUEST_TIMEOUT_SECONDS) -> None:
         self._vault = vault
         self._bus = bus
         self._session = session
         self._store = store
         self._clock = clock
         self._rng = rng
+        self._timeout = request_timeout
         self._wake = threading.Event()
         self._stop = threading.Event()
         self._sleep = sleep or self._interruptible_sleep
@@ -95,6 +98,11 @@ class SyncWorker:
         self._thread: threading.Thread | None = None
         self._status_lock = threading.Lock()
         self._status = AuditSyncStatus(online=False, backlog=None, last_sync=None, last_error=None)
+        # an unlock makes the outbox readable again (and joins the locked-state events)
+        self._unlocked_sub = bus.subscribe(VaultUnlocked, self._on_vault_unlocked)
+
+    def _on_vault_unlocked(self, event: VaultUnlocked) -> None:
+        self._wake.set()
 
     # --- status ----------------------------------------------------------------------------
     def status(self) -> AuditSyncStatus:
@@ -215,7 +223,7 @@ class SyncWorker:
                 url, data=batch.payload(creds.device_id),
                 headers={"Authorization": f"Bearer {creds.device_token}",
                          "Content-Type": "application/json"},
-                timeout=REQUEST_TIMEOUT_SECONDS, verify=self._verify)
+                timeout=self._timeout, verify=self._verify)
         except requests.exceptions.SSLError:
             return self._retry("TLS failure talking to the audit server (certificate or protocol)")
         except requests.exceptions.Timeout:
@@ -240,6 +248,12 @@ class SyncWorker:
             if _error_code(resp) in REVOKED_CODES or self._device_revoked(creds):
                 return self._revoked(creds)
             return self._retry(f"the audit server refused the device token (HTTP {code})", online=True)
+        if code == 413:
+            # the server's body limit is below this batch: halve until it fits (never below 1)
+            self.batch_size = max(1, len(batch.ids) // 2)
+            return self._retry(f"the audit server refused a batch as too large (HTTP 413); "
+                               f"now sending {self.batch_size} events per batch", online=True,
+                               retry_after=0.0)
         if code == 429:
             return self._retry("the audit server asked to slow down (HTTP 429)", online=True,
                                retry_after=_retry_after(resp))
@@ -299,7 +313,7 @@ class SyncWorker:
         url = creds.server_url.rstrip("/") + f"/v1/devices/{creds.device_id}"
         try:
             resp = self._session.get(url, headers={"Authorization": f"Bearer {creds.device_token}"},
-                                     timeout=REQUEST_TIMEOUT_SECONDS, verify=self._verify)
+                                     timeout=self._timeout, verify=self._verify)
             if _error_code(resp) in REVOKED_CODES:
                 return True
             return bool(resp.status_code == 200 and resp.json().get("status") == "revoked")
@@ -311,7 +325,7 @@ class SyncWorker:
         url = creds.server_url.rstrip("/") + f"/v1/devices/{creds.device_id}"
         try:
             resp = self._session.get(url, headers={"Authorization": f"Bearer {creds.device_token}"},
-                                     timeout=REQUEST_TIMEOUT_SECONDS, verify=self._verify)
+                                     timeout=self._timeout, verify=self._verify)
         except requests.RequestException:
             self._set_status(online=False, backlog=0)
             return Round(Outcome.EMPTY)

@@ -1,4 +1,4 @@
-"""`agent-desktop audit status|enroll|sync-now|verify-local`: the workstation's audit trail.
+"""`agent-desktop audit status|enroll|sync-now|verify-local|export-local`: the audit trail.
 
 ``status`` works while the vault is locked (enrolment, server, pending locked-state events);
 with ``--password-stdin`` (or a terminal prompt when asked with ``--unlock``) it also reads
@@ -47,6 +47,8 @@ def register(sub: Any) -> None:
     for name, func, text in (
         ("sync-now", run_sync_now, "send the backlog now (stops at the first failure)"),
         ("verify-local", run_verify_local, "recompute the hash chain of the local outbox"),
+        ("export-local", run_export_local,
+         "print the not-yet-receipted events as a FHIR R4 Bundle of AuditEvents"),
     ):
         action = actions.add_parser(name, help=text)
         action.add_argument("--password-stdin", action="store_true",
@@ -171,6 +173,18 @@ def run_verify_local(args: argparse.Namespace) -> int:
         return EXIT_OK
 
     return _with_vault(args, verify)
+
+
+def run_export_local(args: argparse.Namespace) -> int:
+    from agent_desktop.audit.fhir import to_bundle
+
+    def export(ctx: CliContext, vault: Vault, recorder: AuditRecorder | None,
+               creds: DeviceCredentials | None, bus: EventBus) -> int:
+        events = vault.submit(lambda c: list(outbox.stored_events(c))).result()
+        print(json.dumps(to_bundle(events), indent=2, ensure_ascii=False))
+        return EXIT_OK
+
+    return _with_vault(args, export)
 
 
 class LocalChainBroken(AgentDesktopError):

@@ -105,7 +105,9 @@ _ALL: list[Setting] = [
             policy_only=True),
     Setting("audit.sync_interval_seconds", int, 15, "Seconds between audit sync rounds",
             minimum=1, maximum=3600),
-    Setting("audit.batch_size", int, 500, "Events per upload batch", minimum=1, maximum=5000),
+    Setting("audit.batch_size", int, 2000,
+            "Events per upload batch (halved automatically when the server answers 413)",
+            minimum=1, maximum=5000),
     Setting("audit.max_backoff_seconds", int, 300, "Longest wait between retries when the server is down",
             minimum=5, maximum=3600),
     # --- vault ---------------------------------------------------------------------------

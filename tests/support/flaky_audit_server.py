@@ -3,7 +3,7 @@
 
 Faults are drawn per request from a seeded RNG: drop the connection (before or after the
 batch is stored), 500, 429 with Retry-After, truncated JSON, a receipt signed over the
-wrong message, a 200 without a receipt. Whatever it answers, it stores each event once.
+wrong message, a 200 without a receipt, an answer slower than the client's timeout. Whatever it answers, it stores each event once.
 """
 
 from __future__ import annotations
@@ -12,6 +12,7 @@ import json
 import random
 import socket
 import threading
+import time
 from collections.abc import Sequence
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
@@ -21,7 +22,9 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
 from agent_desktop.audit.event import GENESIS_HASH, compute_hash, receipt_message
 
-FAULTS = ("drop_before", "drop_after", "500", "429", "truncated", "bad_signature", "unsigned")
+FAULTS = ("drop_before", "drop_after", "500", "429", "truncated", "bad_signature", "unsigned",
+          "slow")
+SLOW_SECONDS = 1.0  # "slow": stores the batch, then answers after this (past the client timeout)
 
 
 class FlakyAuditServer:
@@ -41,6 +44,7 @@ class FlakyAuditServer:
         self.fault_log: list[str] = []
         self.requests = 0
         self.revoked = False
+        self.max_events = 0  # > 0: answer 413 to bigger batches
         self.lock = threading.Lock()
         self.httpd = ThreadingHTTPServer(("127.0.0.1", 0), self._handler())
         self.httpd.daemon_threads = True
@@ -93,6 +97,12 @@ class FlakyAuditServer:
                 return
 
             def _send(self, code: int, body: bytes, headers: dict[str, str] | None = None) -> None:
+                try:
+                    self._write(code, body, headers)
+                except (BrokenPipeError, ConnectionResetError):
+                    self.close_connection = True  # the client gave up (its timeout): fine
+
+            def _write(self, code: int, body: bytes, headers: dict[str, str] | None) -> None:
                 self.send_response(code)
                 self.send_header("Content-Type", "application/json")
                 self.send_header("Content-Length", str(len(body)))
@@ -129,6 +139,9 @@ class FlakyAuditServer:
                     self._send(429, b'{"error":"slow_down"}', {"Retry-After": "0"})
                     return
                 body = json.loads(raw)
+                if server.max_events and len(body["events"]) > server.max_events:
+                    self._send(413, b'{"error":"too_large"}')
+                    return
                 code, answer = server._ingest(body["events"])
                 if code != 200:
                     self._send(code, json.dumps(answer).encode())
@@ -142,6 +155,8 @@ class FlakyAuditServer:
                 if fault == "drop_after":
                     self._drop()
                     return
+                if fault == "slow":
+                    time.sleep(SLOW_SECONDS)
                 if fault == "truncated":
                     data = data[: len(data) // 2]
                 self._send(200, data)

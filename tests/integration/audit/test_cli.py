@@ -67,6 +67,11 @@ def test_enroll_record_sync_status_verify(audit_server: AuditServer, agent_home:
     verified = cli("--profile", profile, "verify-local", "--json", "--password-stdin",
                    stdin=PASSWORD + "\n")
     assert verified.returncode == 0 and json.loads(verified.stdout)["ok"]
+    exported = cli("--profile", profile, "export-local", "--password-stdin", stdin=PASSWORD + "\n")
+    bundle = json.loads(exported.stdout)
+    assert bundle["resourceType"] == "Bundle"
+    resources = [entry["resource"] for entry in bundle["entry"]]
+    assert {r["resourceType"] for r in resources} == {"AuditEvent"} and len(resources) >= 2
 
 
 def test_verify_local_fails_on_a_tampered_outbox(agent_home: Path, vaults: VaultFactory,

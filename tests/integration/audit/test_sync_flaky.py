@@ -18,7 +18,7 @@ from agent_desktop.audit.recorder import AuditRecorder
 from agent_desktop.audit.sync import Outcome, SyncWorker
 from agent_desktop.bus import EventBus
 from agent_desktop.vault.keyring_backend import secure_backend
-from tests.integration.audit.conftest import write_policy
+from tests.integration.audit.conftest import PASSWORD, write_policy
 from tests.support.flaky_audit_server import FAULTS, FlakyAuditServer
 
 TOKEN = "adt_device-token-for-tests"
@@ -47,7 +47,7 @@ def make_worker(vault: Any, bus: EventBus, agent_home: Path, store: CredentialSt
                                  receipt_public_key="" if policy_key else server.public_key_hex,
                                  server_url=server.url))
     return SyncWorker(vault, bus, settings, session=requests.Session(), store=store,
-                      sleep=sleeps.append)
+                      sleep=sleeps.append, request_timeout=(2.0, 0.4))
 
 
 def outbox_ids(vault: Any) -> list[str]:
@@ -62,7 +62,7 @@ def test_random_faults_lose_and_duplicate_nothing(recorder: AuditRecorder, vault
     recorded = outbox_ids(vault)
     flaky.fault_rate = 0.6
     sleeps: list[float] = []
-    worker = make_worker(vault, bus, agent_home, store, flaky, sleeps)
+    worker = make_worker(vault, bus, agent_home, store, flaky, sleeps, batch_size=10)
     result = worker.drain(retry=True, max_rounds=2000)
     assert result.outcome is Outcome.EMPTY
     assert [e["id"] for e in flaky.events] == recorded          # in order, each exactly once
@@ -76,7 +76,7 @@ def test_random_faults_lose_and_duplicate_nothing(recorder: AuditRecorder, vault
     assert status.online and status.backlog == 0 and status.last_sync and status.last_error is None
 
 
-@pytest.mark.parametrize("fault", ["bad_signature", "unsigned", "truncated", "drop_after"])
+@pytest.mark.parametrize("fault", ["bad_signature", "unsigned", "truncated", "drop_after", "slow"])
 def test_stored_but_unreceipted_batch_stays_until_a_valid_receipt(
         fault: str, recorder: AuditRecorder, vault: Any, bus: EventBus, agent_home: Path,
         store: CredentialStore, flaky: FlakyAuditServer) -> None:
@@ -108,6 +108,19 @@ def test_retry_after_is_honoured_within_the_cap(recorder: AuditRecorder, vault: 
     assert 4.0 <= worker.backoff(result) <= 5.0
     result = result.__class__(result.outcome, error=result.error, retry_after=3600.0)
     assert worker.backoff(result) == 5.0
+
+
+def test_a_too_large_batch_is_split_until_it_fits(recorder: AuditRecorder, vault: Any,
+                                                  bus: EventBus, agent_home: Path,
+                                                  store: CredentialStore,
+                                                  flaky: FlakyAuditServer) -> None:
+    for _ in range(40):
+        recorder.record("phi.view", patient="pat-4")
+    flaky.max_events = 10
+    worker = make_worker(vault, bus, agent_home, store, flaky, [], batch_size=25)
+    assert worker.drain(retry=True, max_rounds=50).outcome is Outcome.EMPTY
+    assert worker.batch_size == 6                                 # 25 -> 12 -> 6
+    assert [e["seq"] for e in flaky.events] == list(range(1, 42))
 
 
 def test_server_down_is_offline_and_keeps_everything(recorder: AuditRecorder, vault: Any,
@@ -194,3 +207,25 @@ def test_worker_thread_delivers_and_publishes_status(recorder: AuditRecorder, va
         worker.stop()
     assert len(flaky.events) == 26
     assert any(s.online and s.backlog == 0 for s in statuses)
+
+
+def test_worker_wakes_when_the_vault_unlocks(recorder: AuditRecorder, vault: Any, bus: EventBus,
+                                             agent_home: Path, store: CredentialStore,
+                                             flaky: FlakyAuditServer) -> None:
+    recorder.record("phi.view", patient="pat-8")
+    vault.lock()
+    settings = write_policy(agent_home, server_url=flaky.url, sync_interval_seconds=3600)
+    store.save(DeviceCredentials(flaky.device_id, TOKEN, flaky.public_key_hex, flaky.url))
+    worker = SyncWorker(vault, bus, settings, session=requests.Session(), store=store)
+    worker.start()
+    try:
+        time.sleep(0.3)                       # first round finds the vault locked, then waits
+        assert flaky.events == []
+        vault.unlock(PASSWORD)
+        deadline = time.monotonic() + 20
+        while len(flaky.events) < 4 and time.monotonic() < deadline:
+            time.sleep(0.05)
+    finally:
+        worker.stop()
+    assert [e["action"] for e in flaky.events] == ["vault.unlock", "phi.view", "vault.lock",
+                                                   "vault.unlock"]

@@ -156,6 +156,17 @@ def test_offline_shift_arrives_exactly_once_in_order(
     assert len(server_events(audit_server, enrolled.device_id)) == len(recorded) + 1
 
 
+def test_an_untrusted_server_certificate_is_a_tls_failure_not_a_delivery(
+        audit_server: AuditServer, enrolled: DeviceCredentials, store: CredentialStore,
+        recorder: AuditRecorder, vault: Any, bus: EventBus, agent_home: Path) -> None:
+    recorder.record("phi.view", patient="pat-1")
+    settings = write_policy(agent_home, server_url=audit_server.base_url)  # no CA bundle
+    worker = SyncWorker(vault, bus, settings, session=session(), store=store, sleep=lambda s: None)
+    result = worker.sync_once()
+    assert result.outcome is Outcome.RETRY and "TLS failure" in (result.error or "")
+    assert len(outbox_events(vault)) == 2 and server_events(audit_server, enrolled.device_id) == []
+
+
 def test_tampered_outbox_is_refused_by_the_server_and_halts_sync(
         audit_server: AuditServer, enrolled: DeviceCredentials, store: CredentialStore,
         recorder: AuditRecorder, vault: Any, bus: EventBus, agent_home: Path) -> None:
