@@ -214,6 +214,7 @@ class VerificationSession:
         since = now - self.flag_window_hours * 3600
 
         def remember(conn: Any) -> int:
+            purge_failures_before(conn, since)  # history older than the window is not kept
             conn.execute("INSERT INTO verify_failures (patient, call_id, reason, at) VALUES (?, ?, ?, ?)",
                          (self.patient, self.call_id, reason, now))
             # failures on distinct calls within the window (one lockout per call counts once)
@@ -244,7 +245,7 @@ def pending_consent_from_json(raw: Mapping[str, Any]) -> PendingConsent:
 
 
 def purge_failures_before(conn: Any, before: float) -> int:
-    """Failure history older than any window is not kept."""
+    """Drop failure history from before ``before`` (older than the flag window)."""
     return int(conn.execute("DELETE FROM verify_failures WHERE at <= ?", (before,)).rowcount)
 
 

@@ -161,6 +161,9 @@ def test_failures_outside_the_window_do_not_flag(script: Script, env: tuple[Vaul
         clock.advance(40 * 3600)  # 3 failures over 80+ hours; the window is 72
     assert not s.flagged
     assert not [e for e in events(env[0]) if e["action"] == "verify.flag"]
+    # only failures inside the window are kept
+    kept = env[0].submit(lambda c: c.execute("SELECT call_id FROM verify_failures").fetchall()).result()
+    assert kept == [("call-y",), ("call-z",)]
 
 
 def test_right_of_access_request_is_audited_and_tracked(script: Script, env: tuple[Vault, AuditRecorder],
