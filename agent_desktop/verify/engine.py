@@ -13,7 +13,7 @@ from __future__ import annotations
 import datetime as dt
 import enum
 import re
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -320,7 +320,7 @@ class Verification:
             self._stages.append(_Stage("caller", ct.caller_identifiers, person))
         self._advance()
 
-    def _text_for(self, stage: _Stage) -> Any:
+    def _text_for(self, stage: _Stage) -> Callable[[str], Text]:
         about_patient = stage.name == "patient"
 
         def text(identifier: str) -> Text:
