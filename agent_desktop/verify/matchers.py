@@ -68,12 +68,38 @@ def name_tokens(text: str) -> list[str]:
     return [w for w in words if w and w not in _NAME_CONNECTORS]
 
 
+# Particles that belong to the surname after them: "de la Cruz", "van der Berg".
+_PARTICLES = frozenset({"de", "del", "la", "las", "los", "da", "das", "do", "dos", "di", "du", "van",
+                        "von", "der", "den", "le"})
+
+
+def surnames(family: Sequence[str]) -> list[str]:
+    """Surnames as folded words; one "García López" string (no fathers/mothers-family split
+    on file) becomes two, keeping particles with the name after them ("de la Cruz")."""
+    if len(family) != 1:
+        return ["".join(name_tokens(part)) for part in family]
+    out: list[str] = []
+    pending = ""
+    for word in re.split(r"\s+", fold(family[0]).translate(_APOSTROPHE_TABLE).strip()):
+        if not word or word in _NAME_CONNECTORS:
+            continue
+        joined = "".join(_SEPARATORS.split(word))
+        if joined in _PARTICLES:
+            pending += joined
+        else:
+            out.append(pending + joined)
+            pending = ""
+    if pending:
+        out.append(pending)
+    return out
+
+
 def name_forms(given: Sequence[str], family: Sequence[str], rule: str) -> set[str]:
     """Every spelling (separators removed) that the rule accepts for this person."""
     if rule not in NAME_RULES:
         raise ValueError(f"unknown name rule {rule!r}")
     g = ["".join(name_tokens(part)) for part in given]
-    f = ["".join(name_tokens(part)) for part in family]
+    f = surnames(family)
     givens = [g]
     families = [f]
     if rule in ("given_and_first_surname", "given_and_any_surname") and g:

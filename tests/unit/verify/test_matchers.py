@@ -141,3 +141,20 @@ def test_phone_ignores_formatting_and_us_country_code() -> None:
     assert match_phone("+1 (555) 010-2233", "555-010-2233").ok
     assert match_phone("5550102234", "555-010-2233").result is Result.NO_MATCH
     assert match_phone("12", "555-010-2233").result is Result.ASK_AGAIN
+
+
+def test_two_surnames_in_one_family_string_are_split_for_the_short_rule() -> None:
+    # an EHR without the fathers-family/mothers-family extensions sends one string
+    assert match_name("José García", ("José",), ("García López",), rule="given_and_first_surname").ok
+    assert match_name("José García López", ("José",), ("García López",), rule="full").ok
+    assert not match_name("José García", ("José",), ("García López",), rule="full").ok
+    # a hyphenated surname stays one surname
+    assert not match_name("Ann Smith", ("Ann",), ("Smith-Jones",), rule="given_and_first_surname").ok
+
+
+def test_surname_particles_stay_with_their_name() -> None:
+    rule = "given_and_first_surname"
+    assert match_name("María de la Cruz", ("María",), ("de la Cruz Ramírez",), rule=rule).ok
+    assert match_name("Maria De La Cruz Ramirez", ("María",), ("de la Cruz Ramírez",), rule=rule).ok
+    assert not match_name("María Cruz", ("María",), ("de la Cruz Ramírez",), rule=rule).ok
+    assert match_name("Pieter van der Berg", ("Pieter",), ("van der Berg",), rule="full").ok
