@@ -130,6 +130,20 @@ _ALL: list[Setting] = [
             policy_only=True),
     # --- verification --------------------------------------------------------------------
     Setting("verification.script", str, "default", "Identity verification script (resources/verification/NAME.toml or a path)"),
+    Setting("verification.flag_window_hours", int, 72,
+            "Window in which failed verifications for one patient across calls are counted",
+            minimum=1, maximum=720, policy_only=True),
+    Setting("verification.flag_after_failures", int, 3,
+            "Failed verifications for one patient within the window that raise a social-engineering flag",
+            minimum=2, maximum=50, policy_only=True),
+    # --- directory -----------------------------------------------------------------------
+    Setting("directory.fhir_base_url", str, "",
+            "FHIR R4 base URL of the patient directory, e.g. https://ehr.example.org/fhir (empty: none)",
+            policy_only=True),
+    Setting("directory.ca_bundle", str, "", "PEM file of CAs trusted for the directory (empty: system store)",
+            policy_only=True),
+    Setting("directory.timeout_seconds", int, 10, "Seconds to wait for the directory before using the cache",
+            minimum=1, maximum=120),
     # --- monitoring ----------------------------------------------------------------------
     Setting("monitoring.notify_agent", bool, True, "Tell the agent when a team lead listens in"),
     # --- UI ------------------------------------------------------------------------------

@@ -16,6 +16,7 @@ from typing import Any
 
 from agent_desktop.audit.outbox_schema import create_audit_outbox
 from agent_desktop.vault.errors import VaultTooNew
+from agent_desktop.verify.storage_schema import create_verification_tables
 
 Connection = Any  # sqlcipher3.Connection (untyped module)
 
@@ -47,7 +48,7 @@ def core_v1(conn: Connection) -> None:
 MIGRATIONS: list[Migration] = [
     Migration(1, "vault core", core_v1),
     Migration(2, "audit outbox", create_audit_outbox),
-    # 3: verification / patient directory
+    Migration(3, "verification and directory", create_verification_tables),
 ]
 
 

@@ -32,9 +32,9 @@ def test_self_test_passes_on_this_machine(tmp_path: Path, secret_service: str) -
     proc = agent_desktop("self-test", env_home=tmp_path, policy=tmp_path / "none.toml")
     assert proc.returncode == 0, proc.stdout + proc.stderr
     lines = proc.stdout.strip().splitlines()
-    for check in ("resources", "pjsua2", "sqlcipher", "keyring", "qt"):
+    for check in ("resources", "verification", "pjsua2", "sqlcipher", "keyring", "qt"):
         assert any(line.startswith(f"ok   {check}:") for line in lines), proc.stdout
-    assert lines[-1] == "self-test: 5 passed, 0 failed"
+    assert lines[-1] == "self-test: 6 passed, 0 failed"
 
 
 def test_self_test_fails_without_a_secure_keyring(tmp_path: Path) -> None:
