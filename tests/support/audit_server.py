@@ -168,10 +168,18 @@ def start_audit_server(directory: Path, *, db_url: str | None = None, pki: TestP
         signing_key = directory / "receipt-key.pem"
         if not signing_key.exists():
             write_key(signing_key)
-    server = AuditServer(directory=directory, db_url=db_url or f"sqlite:///{directory / 'audit.db'}",
-                         port=port or free_port(), signing_key=signing_key, pki=pki,
-                         extra_args=tuple(extra_args))
-    return server.start()
+    for attempt in range(3):
+        server = AuditServer(directory=directory, db_url=db_url or f"sqlite:///{directory / 'audit.db'}",
+                             port=port or free_port(), signing_key=signing_key, pki=pki,
+                             extra_args=tuple(extra_args))
+        try:
+            return server.start()
+        except RuntimeError:
+            # A free port can be taken by another process's outgoing connection before the
+            # server binds it; when we chose the port, choose again.
+            if port is not None or attempt == 2 or "address already in use" not in server.log_tail():
+                raise
+    raise AssertionError("unreachable")
 
 
 @pytest.fixture
