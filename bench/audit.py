@@ -24,7 +24,6 @@ import sqlite3
 import sys
 import tempfile
 import time
-from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -45,21 +44,12 @@ from agent_desktop.policy import SETTINGS, load_settings  # noqa: E402
 from agent_desktop.vault import ScryptParams, Vault  # noqa: E402
 from agent_desktop.vault.device_secret import SERVICE  # noqa: E402
 from agent_desktop.vault.keyring_backend import secure_backend  # noqa: E402
-from bench.common import emit, percentile  # noqa: E402
+from bench.common import emit, percentile, timed  # noqa: E402
 from tests.support.audit_server import start_audit_server  # noqa: E402
 
 PASSWORD = "Bench-Password-Correct-7"
 CHUNK = 5  # batches per side before switching
 BENCH_KDF = ScryptParams(n=2**12, r=8, p=1)  # the KDF is bench/vault.py's subject, not this one's
-
-
-def timed(fn: Callable[[], object], n: int) -> list[float]:
-    out = []
-    for _ in range(n):
-        start = time.perf_counter()
-        fn()
-        out.append((time.perf_counter() - start) * 1000.0)
-    return out
 
 
 def open_vault(paths: AppPaths, profile: str, bus: EventBus, device_id: str

@@ -5,7 +5,8 @@ from __future__ import annotations
 import json
 import statistics
 import sys
-from collections.abc import Sequence
+import time
+from collections.abc import Callable, Sequence
 from typing import Any
 
 
@@ -18,6 +19,16 @@ def percentile(samples: Sequence[float], q: float) -> float:
     lo = int(k)
     hi = min(lo + 1, len(ordered) - 1)
     return ordered[lo] + (ordered[hi] - ordered[lo]) * (k - lo)
+
+
+def timed(fn: Callable[[], object], n: int, scale: float = 1000.0) -> list[float]:
+    """Run ``fn`` n times; each duration in seconds x ``scale`` (default: milliseconds)."""
+    out = []
+    for _ in range(n):
+        start = time.perf_counter()
+        fn()
+        out.append((time.perf_counter() - start) * scale)
+    return out
 
 
 def median(samples: Sequence[float]) -> float:

@@ -26,7 +26,6 @@ import statistics
 import sys
 import tempfile
 import time
-from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -42,7 +41,7 @@ from agent_desktop.paths import AppPaths  # noqa: E402
 from agent_desktop.policy import load_settings  # noqa: E402
 from agent_desktop.vault import PhiCache, Vault  # noqa: E402
 from agent_desktop.vault.device_secret import SERVICE  # noqa: E402
-from bench.common import emit, percentile  # noqa: E402
+from bench.common import emit, percentile, timed  # noqa: E402
 
 PASSWORD = "Bench-Password-Correct-7"
 BODY = "x" * 300  # about the size of one audit event
@@ -50,15 +49,6 @@ BODY = "x" * 300  # about the size of one audit event
 
 def pct(samples: list[float], q: float) -> float:
     return percentile(samples, q * 100)
-
-
-def timed(fn: Callable[[], object], n: int) -> list[float]:
-    out = []
-    for _ in range(n):
-        start = time.perf_counter()
-        fn()
-        out.append((time.perf_counter() - start) * 1000.0)
-    return out
 
 
 def same_pragmas(conn: Any) -> None:

@@ -20,7 +20,6 @@ import argparse
 import datetime as dt
 import sys
 import tempfile
-import time
 import uuid
 from collections.abc import Callable
 from pathlib import Path
@@ -33,7 +32,7 @@ from agent_desktop.verify.engine import Status, Verification  # noqa: E402
 from agent_desktop.verify.matchers import match_date, match_name  # noqa: E402
 from agent_desktop.verify.record import PatientRecord, Person  # noqa: E402
 from agent_desktop.verify.script import load_configured_script  # noqa: E402
-from bench.common import emit, percentile  # noqa: E402
+from bench.common import emit, percentile, timed  # noqa: E402
 
 TODAY = dt.date(2026, 11, 28)
 RECORD = PatientRecord("pat-bench", Person(("José", "María"), ("García", "López"), dt.date(1961, 3, 14),
@@ -41,12 +40,7 @@ RECORD = PatientRecord("pat-bench", Person(("José", "María"), ("García", "Ló
 
 
 def timed_us(fn: Callable[[], object], n: int) -> list[float]:
-    out = []
-    for _ in range(n):
-        start = time.perf_counter()
-        fn()
-        out.append((time.perf_counter() - start) * 1e6)
-    return out
+    return timed(fn, n, scale=1e6)
 
 
 def bench_engine(n: int) -> None:
