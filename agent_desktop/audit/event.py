@@ -240,8 +240,8 @@ def _detail_text(detail: Mapping[str, Any]) -> str:
     twice as long: only a canonical text over half the limit needs the second encoding.
     """
     try:
-        text = _CANONICAL.encode(detail)
-    except (TypeError, ValueError):  # mixed key types, a value JSON cannot hold, a cycle
+        text = _encode_canonical(detail)
+    except (TypeError, ValueError, RecursionError):  # mixed key types, a value JSON cannot hold, a cycle
         problem = detail_problem(detail)
         raise InvalidEvent(problem or "detail: not representable as JSON") from None
     size = len(text) if text.isascii() else len(text.encode("utf-8"))
@@ -253,6 +253,20 @@ def _detail_text(detail: Mapping[str, Any]) -> str:
 
 
 _str = json.encoder.encode_basestring  # the string encoder of ensure_ascii=False (C)
+# The C encoder behind _CANONICAL.encode, made once: encode() builds a new one (and a closure)
+# on every call, half the cost of encoding a small detail. Without cycle markers it keeps no
+# state between calls (thread-safe); a cycle ends in RecursionError, refused like any other
+# detail JSON cannot hold.
+_C_MAKE_ENCODER = getattr(json.encoder, "c_make_encoder", None)
+_C_CANONICAL = None if _C_MAKE_ENCODER is None else _C_MAKE_ENCODER(
+    None, _CANONICAL.default, _str, None, ":", ",", True, False, True)
+
+
+def _encode_canonical(value: Any) -> str:
+    """``_CANONICAL.encode(value)`` for a dict or list."""
+    if _C_CANONICAL is None:
+        return _CANONICAL.encode(value)
+    return "".join(_C_CANONICAL(value, 0))
 
 
 def _canonical_checked(event: Mapping[str, Any], detail_text: str) -> bytes:
