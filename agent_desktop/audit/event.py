@@ -244,7 +244,10 @@ def _detail_text(detail: Mapping[str, Any]) -> str:
     except (TypeError, ValueError, RecursionError):  # mixed key types, a value JSON cannot hold, a cycle
         problem = detail_problem(detail)
         raise InvalidEvent(problem or "detail: not representable as JSON") from None
-    size = len(text) if text.isascii() else len(text.encode("utf-8"))
+    try:
+        size = len(text) if text.isascii() else len(text.encode("utf-8"))
+    except UnicodeEncodeError:  # JSON's "\ud800" escape decodes to a lone surrogate
+        raise InvalidEvent("detail: text is not valid Unicode (a lone surrogate)") from None
     if size > MAX_DETAIL_BYTES or (
             2 * size > MAX_DETAIL_BYTES
             and len(json.dumps(detail, ensure_ascii=False).encode("utf-8")) > MAX_DETAIL_BYTES):

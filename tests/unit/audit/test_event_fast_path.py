@@ -225,3 +225,9 @@ def test_detail_that_json_cannot_hold_is_an_invalid_event_not_a_crash() -> None:
     assert verdict(validate_event, event) == "detail.groups: unsupported value type set"
     event["detail"] = {1: "x", "b": "y"}  # mixed key types cannot be sorted
     assert verdict(validate_event, event) == "detail: key 1 must be a short lowercase identifier"
+
+
+def test_a_lone_surrogate_in_detail_is_an_invalid_event_not_a_crash() -> None:
+    event = json.loads(json.dumps(golden_event()).replace('"ok": false', '"ok": "\\ud800"'))
+    assert event["detail"]["ok"] == "\ud800"
+    assert verdict(validate_event, event) == "detail: text is not valid Unicode (a lone surrogate)"
