@@ -16,7 +16,7 @@ import re
 import time
 import uuid
 from collections.abc import Iterable, Mapping
-from typing import Any
+from typing import Any, NamedTuple, NoReturn
 
 from agent_desktop.errors import AgentDesktopError
 
@@ -105,33 +105,45 @@ _SAFE_DETAIL_KEY = re.compile(r"^[a-z][a-z0-9_]{0,39}$")
 
 def detail_problem(detail: Any, path: str = "detail", depth: int = 0) -> str | None:
     """Return why ``detail`` may carry PHI or is malformed, or None when it is clean."""
+    found = _detail_problem(detail, depth)
+    return None if found is None else f"{path}{found[0]}: {found[1]}"
+
+
+def _detail_problem(detail: Any, depth: int) -> tuple[str, str] | None:
+    # (path below ``detail``, reason) or None. The path is only built on the way back from a
+    # problem: the server walks every detail of every batch and almost all are clean. Exact
+    # type tests come first because they are cheap and cover all JSON input.
     if depth > MAX_DETAIL_DEPTH:
-        return f"{path}: nested too deeply"
-    if isinstance(detail, Mapping):
+        return "", "nested too deeply"
+    kind = type(detail)
+    if kind is str:
+        problem = _text_problem(detail)
+        return None if problem is None else ("", problem)
+    if kind is dict or (kind is not list and isinstance(detail, Mapping)):
         for key, value in detail.items():
             if not isinstance(key, str) or not _SAFE_DETAIL_KEY.match(key):
-                return f"{path}: key {key!r} must be a short lowercase identifier"
-            problem = detail_problem(value, f"{path}.{key}", depth + 1)
-            if problem:
-                return problem
+                return "", f"key {key!r} must be a short lowercase identifier"
+            found = _detail_problem(value, depth + 1)
+            if found is not None:
+                return f".{key}{found[0]}", found[1]
         return None
     if isinstance(detail, list):
         for i, value in enumerate(detail):
-            problem = detail_problem(value, f"{path}[{i}]", depth + 1)
-            if problem:
-                return problem
+            found = _detail_problem(value, depth + 1)
+            if found is not None:
+                return f"[{i}]{found[0]}", found[1]
         return None
+    if isinstance(detail, str):  # a str subclass
+        problem = _text_problem(detail)
+        return None if problem is None else ("", problem)
     if detail is None or isinstance(detail, bool):
         return None
-    if isinstance(detail, int | float):
+    if isinstance(detail, (int, float)):
         # counts, attempts, seconds: small numbers only (a large one may be an identifier)
         if abs(detail) >= 1_000_000:
-            return f"{path}: number too large for a detail value (could be an identifier)"
+            return "", "number too large for a detail value (could be an identifier)"
         return None
-    if isinstance(detail, str):
-        problem = _text_problem(detail)
-        return f"{path}: {problem}" if problem else None
-    return f"{path}: unsupported value type {type(detail).__name__}"
+    return "", f"unsupported value type {type(detail).__name__}"
 
 
 @functools.lru_cache(maxsize=4096)
@@ -146,22 +158,37 @@ def _text_problem(text: str) -> str | None:
     return None
 
 
-def validate_event(event: Mapping[str, Any], *, check_hash: bool = True) -> None:
-    """Raise :class:`InvalidEvent` naming the first problem; returns None when valid."""
-    if not isinstance(event, Mapping):
+# --- validation -----------------------------------------------------------------------------
+# The server validates every event of every batch, so the common (valid) case takes the
+# cheapest route and the exact wording of a refusal is worked out only when one is due.
+_FIELD_SET = frozenset(FIELDS)
+_ACTOR_KEYS = frozenset(("user", "role"))
+# what ``str(uuid.UUID(x)) == x and version == 7`` accepts: the lowercase hyphenated form,
+# version nibble 7, RFC 4122 variant (8, 9, a or b); use with fullmatch (``$`` allows "\n")
+_UUID7_RE = re.compile(r"[0-9a-f]{8}-[0-9a-f]{4}-7[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}")
+
+
+class CheckedEvent(NamedTuple):
+    """What validation computed and the caller may reuse instead of encoding again."""
+
+    detail_text: str  # the canonical JSON text of ``detail`` (what the server stores)
+    canonical: bytes  # canonical(event): the bytes the hash covers
+
+
+def check_event(event: Mapping[str, Any]) -> CheckedEvent:
+    """Validate everything but ``hash`` (as ``validate_event(check_hash=False)``) and return
+    the canonical forms computed on the way; raises :class:`InvalidEvent`."""
+    if not (type(event) is dict or isinstance(event, Mapping)):
         raise InvalidEvent("event: expected a JSON object")
-    missing = [f for f in FIELDS if f not in event]
-    if missing:
-        raise InvalidEvent(f"event: missing field(s) {', '.join(missing)}")
-    extra = sorted(set(event) - set(FIELDS))
-    if extra:
+    if event.keys() != _FIELD_SET:
+        missing = [f for f in FIELDS if f not in event]
+        if missing:
+            raise InvalidEvent(f"event: missing field(s) {', '.join(missing)}")
+        extra = sorted(set(event) - _FIELD_SET)
         raise InvalidEvent(f"event: unknown field(s) {', '.join(extra)}")
-    try:
-        parsed = uuid.UUID(str(event["id"]))
-    except ValueError:
-        raise InvalidEvent("id: not a UUID") from None
-    if parsed.version != 7 or str(parsed) != event["id"]:
-        raise InvalidEvent("id: expected a lowercase UUIDv7")
+    event_id = event["id"]
+    if not isinstance(event_id, str) or not _UUID7_RE.fullmatch(event_id):
+        _refuse_id(event_id)
     if not isinstance(event["device_id"], str) or not _REF_RE.match(event["device_id"]):
         raise InvalidEvent("device_id: expected an opaque identifier")
     seq = event["seq"]
@@ -169,7 +196,7 @@ def validate_event(event: Mapping[str, Any], *, check_hash: bool = True) -> None
         raise InvalidEvent("seq: expected a whole number from 1")
     parse_timestamp(event["ts"])
     actor = event["actor"]
-    if not isinstance(actor, Mapping) or set(actor) != {"user", "role"}:
+    if not (type(actor) is dict or isinstance(actor, Mapping)) or actor.keys() != _ACTOR_KEYS:
         raise InvalidEvent('actor: expected {"user": ..., "role": ...}')
     if not isinstance(actor["user"], str) or not _REF_RE.match(actor["user"]):
         raise InvalidEvent("actor.user: expected an agent id")
@@ -184,20 +211,100 @@ def validate_event(event: Mapping[str, Any], *, check_hash: bool = True) -> None
                                "date or number with spaces)")
     if event["outcome"] not in OUTCOMES:
         raise InvalidEvent(f"outcome: expected one of {', '.join(OUTCOMES)}")
-    if not isinstance(event["detail"], Mapping):
+    detail = event["detail"]
+    if not (type(detail) is dict or isinstance(detail, Mapping)):
         raise InvalidEvent("detail: expected an object")
-    if len(json.dumps(event["detail"], ensure_ascii=False).encode()) > MAX_DETAIL_BYTES:
-        raise InvalidEvent(f"detail: larger than {MAX_DETAIL_BYTES} bytes")
-    problem = detail_problem(event["detail"])
+    text = _detail_text(detail)
+    problem = detail_problem(detail)
     if problem:
         raise InvalidEvent(problem)
     if not isinstance(event["prev_hash"], str) or not _HEX64_RE.match(event["prev_hash"]):
         raise InvalidEvent("prev_hash: expected 64 lowercase hex digits")
+    return CheckedEvent(text, _canonical_checked(event, text))
+
+
+def _refuse_id(value: Any) -> NoReturn:
+    # the wording the uuid module's verdict gave before the regex fast path
+    try:
+        uuid.UUID(str(value))
+    except ValueError:
+        raise InvalidEvent("id: not a UUID") from None
+    raise InvalidEvent("id: expected a lowercase UUIDv7")
+
+
+def _detail_text(detail: Mapping[str, Any]) -> str:
+    """The canonical text of ``detail``, refused when over MAX_DETAIL_BYTES.
+
+    The limit has always been measured on ``json.dumps(detail, ensure_ascii=False)`` (with
+    ", " and ": "); that form is the canonical one plus one byte per separator, so at most
+    twice as long: only a canonical text over half the limit needs the second encoding.
+    """
+    try:
+        text = _encode_canonical(detail)
+    except (TypeError, ValueError, RecursionError):  # mixed key types, a value JSON cannot hold, a cycle
+        problem = detail_problem(detail)
+        raise InvalidEvent(problem or "detail: not representable as JSON") from None
+    try:
+        size = len(text) if text.isascii() else len(text.encode("utf-8"))
+    except UnicodeEncodeError:  # JSON's "\ud800" escape decodes to a lone surrogate
+        raise InvalidEvent("detail: text is not valid Unicode (a lone surrogate)") from None
+    if size > MAX_DETAIL_BYTES or (
+            2 * size > MAX_DETAIL_BYTES
+            and len(json.dumps(detail, ensure_ascii=False).encode("utf-8")) > MAX_DETAIL_BYTES):
+        raise InvalidEvent(f"detail: larger than {MAX_DETAIL_BYTES} bytes")
+    return text
+
+
+_str = json.encoder.encode_basestring  # the string encoder of ensure_ascii=False (C)
+# The C encoder behind _CANONICAL.encode, made once: encode() builds a new one (and a closure)
+# on every call, half the cost of encoding a small detail. Without cycle markers it keeps no
+# state between calls (thread-safe); a cycle ends in RecursionError, refused like any other
+# detail JSON cannot hold.
+_C_MAKE_ENCODER = getattr(json.encoder, "c_make_encoder", None)
+_C_CANONICAL = None if _C_MAKE_ENCODER is None else _C_MAKE_ENCODER(
+    None, _CANONICAL.default, _str, None, ":", ",", True, False, True)
+
+
+def _encode_canonical(value: Any) -> str:
+    """``_CANONICAL.encode(value)`` for a dict or list."""
+    if _C_CANONICAL is None:
+        return _CANONICAL.encode(value)
+    return "".join(_C_CANONICAL(value, 0))
+
+
+def _canonical_checked(event: Mapping[str, Any], detail_text: str) -> bytes:
+    """``canonical(event)`` assembled from parts, for an event that passed validation.
+
+    Validation fixes the key set and every value's type, so the sorted-key layout is known
+    and only the values need encoding; three times cheaper than encoding the whole object.
+    tests/unit/audit prove it byte-identical to canonical().
+    """
+    actor = event["actor"]
+    patient = event["patient"]
+    call_id = event["call_id"]
+    return (
+        f'{{"action":{_str(event["action"])},"actor":{{"role":{_str(actor["role"])},'
+        f'"user":{_str(actor["user"])}}},"call_id":{"null" if call_id is None else _str(call_id)},'
+        f'"detail":{detail_text},"device_id":{_str(event["device_id"])},"id":{_str(event["id"])},'
+        f'"outcome":{_str(event["outcome"])},"patient":{"null" if patient is None else _str(patient)},'
+        f'"prev_hash":{_str(event["prev_hash"])},"seq":{int.__repr__(event["seq"])},'
+        f'"ts":{_str(event["ts"])}}}'
+    ).encode()
+
+
+def chain_hash(prev_hash: str, canonical_bytes: bytes) -> str:
+    """sha256(prev_hash bytes + canonical bytes): the hash of DESIGN.md."""
+    return hashlib.sha256(bytes.fromhex(prev_hash) + canonical_bytes).hexdigest()
+
+
+def validate_event(event: Mapping[str, Any], *, check_hash: bool = True) -> None:
+    """Raise :class:`InvalidEvent` naming the first problem; returns None when valid."""
+    checked = check_event(event)
     if check_hash:
         if not isinstance(event["hash"], str) or not _HEX64_RE.match(event["hash"]):
             raise InvalidEvent("hash: expected 64 lowercase hex digits")
-        if compute_hash(event) != event["hash"]:
-            raise InvalidEvent(f"hash: does not match the event's content (seq {seq})")
+        if chain_hash(event["prev_hash"], checked.canonical) != event["hash"]:
+            raise InvalidEvent(f"hash: does not match the event's content (seq {event['seq']})")
 
 
 def build_event(

@@ -11,13 +11,13 @@ from __future__ import annotations
 import json
 import logging
 from collections.abc import Mapping, Sequence
-from typing import Any
+from typing import Any, NamedTuple
 
 from agent_desktop.audit.event import (
     InvalidEvent,
-    compute_hash,
+    chain_hash,
+    check_event,
     utc_timestamp,
-    validate_event,
 )
 from agent_desktop.server.context import MAX_EVENTS_PER_BATCH, ServerContext
 from agent_desktop.server.errors import (
@@ -37,8 +37,19 @@ INSERT_EVENT = ("INSERT INTO events (id, device_id, seq, ts, actor_user, actor_r
                 " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)")
 
 
-def check_batch(ctx: ServerContext, device_id: str, events: Sequence[Any]) -> list[str]:
-    """Validate shape and content without the database; return each event's computed hash."""
+class Recomputed(NamedTuple):
+    """What the server derives from an event itself rather than trusting the client."""
+
+    hash: str
+    detail_text: str  # canonical JSON of detail, as stored
+
+
+def check_batch(ctx: ServerContext, device_id: str, events: Sequence[Any]) -> list[Recomputed]:
+    """Validate shape and content without the database; return what was computed per event.
+
+    Each event's canonical JSON is encoded once, by validation, and reused for the hash
+    recomputation and the stored detail text.
+    """
     if not events:
         raise BadRequest("events: the batch is empty")
     if len(events) > MAX_EVENTS_PER_BATCH:
@@ -48,15 +59,17 @@ def check_batch(ctx: ServerContext, device_id: str, events: Sequence[Any]) -> li
     horizon = utc_timestamp(now + ctx.max_future_skew_s)
     oldest = utc_timestamp(now - ctx.retention_days * 86400.0)
     seen: set[str] = set()
-    hashes: list[str] = []
+    checked: list[Recomputed] = []
+    first_seq = None
     for i, event in enumerate(events):
         try:
-            validate_event(event, check_hash=False)
+            parts = check_event(event)
         except InvalidEvent as err:
             raise BadRequest(f"events[{i}]: {err}") from None
         if not isinstance(event["hash"], str):
             raise BadRequest(f"events[{i}]: hash: expected 64 lowercase hex digits")
-        if event["seq"] > MAX_SEQ:
+        seq = event["seq"]
+        if seq > MAX_SEQ:
             raise BadRequest(f"events[{i}]: seq larger than {MAX_SEQ}")
         if event["device_id"] != device_id:
             raise BadRequest(f"events[{i}]: device_id is not the batch's device")
@@ -69,11 +82,13 @@ def check_batch(ctx: ServerContext, device_id: str, events: Sequence[Any]) -> li
                              "future; check the workstation clock")
         if when < oldest:
             raise BadRequest(f"events[{i}]: ts is older than the retention period")
-        if i and event["seq"] != events[0]["seq"] + i:
-            raise ChainConflict(f"events[{i}]: seq {event['seq']} out of order (expected "
-                                f"{events[0]['seq'] + i})", events[0]["seq"] + i)
-        hashes.append(compute_hash(event))
-    return hashes
+        if first_seq is None:
+            first_seq = seq
+        elif seq != first_seq + i:
+            raise ChainConflict(f"events[{i}]: seq {seq} out of order (expected "
+                                f"{first_seq + i})", first_seq + i)
+        checked.append(Recomputed(chain_hash(event["prev_hash"], parts.canonical), parts.detail_text))
+    return checked
 
 
 def record_alert(ctx: ServerContext, kind: str, device_id: str | None, seq: int | None,
@@ -96,14 +111,17 @@ def ingest_batch(ctx: ServerContext, device_id: str, events: Sequence[Any]) -> d
 
 
 def _ingest(ctx: ServerContext, device_id: str, events: Sequence[Any]) -> dict[str, Any]:
-    hashes = check_batch(ctx, device_id, events)
+    checked = check_batch(ctx, device_id, events)
     db = ctx.db
     first_seq = int(events[0]["seq"])
-    for event, digest in zip(events, hashes, strict=True):
-        if digest != event["hash"]:
+    for event, ok in zip(events, checked, strict=True):
+        if ok.hash != event["hash"]:
             raise ChainConflict(f"seq {event['seq']}: hash does not match the event's content",
                                 int(event["seq"]))
     received = utc_timestamp(ctx.clock())
+    # rows are built before the transaction so the device row lock (and SQLite's write
+    # lock) is held for the database work only; the new events are a suffix of the batch
+    rows = [event_row(e, received, ok.detail_text) for e, ok in zip(events, checked, strict=True)]
     with db.transaction():
         row = db.one("SELECT status, last_seq, last_hash FROM devices WHERE device_id = ?"
                      + db.for_update, (device_id,))
@@ -112,8 +130,8 @@ def _ingest(ctx: ServerContext, device_id: str, events: Sequence[Any]) -> dict[s
         if row[0] != "active":
             raise DeviceRevoked("this device has been revoked; it must wipe its vault")
         last_seq, last_hash = int(row[1]), str(row[2])
-        old = [e for e in events if e["seq"] <= last_seq]
-        new = [e for e in events if e["seq"] > last_seq]
+        stored_count = min(max(last_seq - first_seq + 1, 0), len(events))
+        old, new = events[:stored_count], events[stored_count:]
         if old:
             stored = {int(s): (i, h) for s, i, h in db.query(
                 "SELECT seq, id, hash FROM events WHERE device_id = ? AND seq BETWEEN ? AND ?",
@@ -133,7 +151,7 @@ def _ingest(ctx: ServerContext, device_id: str, events: Sequence[Any]) -> dict[s
                                         "previous stored event", int(event["seq"]))
                 prev_seq, prev_hash = int(event["seq"]), str(event["hash"])
             try:
-                db.insert_events([event_row(e, received) for e in new])
+                db.insert_events(rows[stored_count:])
             except db.integrity_errors:
                 raise Conflict("an event id of this batch is already stored for another device "
                                "or position") from None

@@ -14,11 +14,14 @@ def detail_text(detail: Mapping[str, Any]) -> str:
     return json.dumps(detail, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
 
 
-def event_row(event: Mapping[str, Any], received_at: str) -> tuple[Any, ...]:
+def event_row(event: Mapping[str, Any], received_at: str, detail: str | None = None) -> tuple[Any, ...]:
+    """The events table row; ``detail`` is detail_text(event["detail"]) when already known."""
     actor = event["actor"]
+    if detail is None:
+        detail = detail_text(event["detail"])
     return (event["id"], event["device_id"], event["seq"], event["ts"], actor["user"], actor["role"],
-            event["action"], event["patient"], event["call_id"], event["outcome"],
-            detail_text(event["detail"]), event["prev_hash"], event["hash"], received_at)
+            event["action"], event["patient"], event["call_id"], event["outcome"], detail,
+            event["prev_hash"], event["hash"], received_at)
 
 
 def row_event(row: tuple[Any, ...]) -> dict[str, Any]:

@@ -133,6 +133,11 @@ def test_bad_input_gets_a_precise_4xx_and_the_server_keeps_serving(audit_server:
                        action="verify.fail", detail={"reason": "ok"})]
     phi[0]["detail"] = {"said": "Jane Q Public born 1970"}
     expect(s.post(url, json={"device_id": dev, "events": phi}, timeout=10), 400, "detail")
+    surrogate = json.dumps({"device_id": dev, "events": events}).replace(
+        '"detail": {}', '"detail": {"reason": "\\ud800"}', 1)
+    assert "\\ud800" in surrogate
+    expect(s.post(url, data=surrogate, headers={"Content-Type": "application/json"}, timeout=10), 400,
+           "lone surrogate")
     huge = s.post(url, data=b"[" + b"0," * (5 * 1024 * 1024) + b"0]",
                   headers={"Content-Type": "application/json"}, timeout=30)
     assert huge.status_code == 413

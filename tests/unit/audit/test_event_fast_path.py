@@ -1,0 +1,233 @@
+"""The fast validation and canonical encoding agree exactly with the plain definitions.
+
+``reference_validate`` below is the straightforward validator the fast path replaced (uuid
+module, json.dumps per check, whole-object canonical encoding); the fast one must accept
+and refuse exactly the same events, with the same messages, and hash the same bytes.
+"""
+
+from __future__ import annotations
+
+import copy
+import hashlib
+import json
+import uuid
+from collections.abc import Mapping
+from typing import Any
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from agent_desktop.audit.event import (
+    _ACTION_RE,
+    _HEX64_RE,
+    _REF_RE,
+    FIELDS,
+    MAX_DETAIL_BYTES,
+    OUTCOMES,
+    ROLES,
+    InvalidEvent,
+    build_event,
+    canonical,
+    chain_hash,
+    check_event,
+    compute_hash,
+    detail_problem,
+    parse_timestamp,
+    uuid7,
+    validate_event,
+)
+
+# Pinned before the fast path existed: the workstation and the server must keep agreeing.
+GOLDEN_HASH = "df7a48d027f031088bd35e2f966897b253bed5f06598e46676545578e27cca03"
+
+
+def golden_event() -> dict[str, Any]:
+    return build_event(
+        device_id="dev-golden", seq=42, prev_hash="ab" * 32, user="agent-7", role="team_lead",
+        action="phi.reveal", outcome="denied", patient=None, call_id="call-9",
+        detail={"reason": "verificación_fallida", "field_groups": ["demographics", "coverage"],
+                "attempts": 2, "ok": False, "ratio": 0.5, "nested": {"b": None, "a": "ü"}},
+        ts="2026-11-28T03:35:19.123Z", event_id="01936d6e-8f3a-7b2c-9d4e-5f6a7b8c9d0e")
+
+
+def reference_canonical(event: Mapping[str, Any]) -> bytes:
+    body = {k: v for k, v in event.items() if k != "hash"}
+    return json.dumps(body, sort_keys=True, separators=(",", ":"), ensure_ascii=False).encode()
+
+
+def reference_validate(event: Any) -> None:
+    """validate_event(check_hash=True) as it was written before the fast path."""
+    if not isinstance(event, Mapping):
+        raise InvalidEvent("event: expected a JSON object")
+    missing = [f for f in FIELDS if f not in event]
+    if missing:
+        raise InvalidEvent(f"event: missing field(s) {', '.join(missing)}")
+    extra = sorted(set(event) - set(FIELDS))
+    if extra:
+        raise InvalidEvent(f"event: unknown field(s) {', '.join(extra)}")
+    try:
+        parsed = uuid.UUID(str(event["id"]))
+    except ValueError:
+        raise InvalidEvent("id: not a UUID") from None
+    if parsed.version != 7 or str(parsed) != event["id"]:
+        raise InvalidEvent("id: expected a lowercase UUIDv7")
+    if not isinstance(event["device_id"], str) or not _REF_RE.match(event["device_id"]):
+        raise InvalidEvent("device_id: expected an opaque identifier")
+    seq = event["seq"]
+    if isinstance(seq, bool) or not isinstance(seq, int) or seq < 1:
+        raise InvalidEvent("seq: expected a whole number from 1")
+    parse_timestamp(event["ts"])
+    actor = event["actor"]
+    if not isinstance(actor, Mapping) or set(actor) != {"user", "role"}:
+        raise InvalidEvent('actor: expected {"user": ..., "role": ...}')
+    if not isinstance(actor["user"], str) or not _REF_RE.match(actor["user"]):
+        raise InvalidEvent("actor.user: expected an agent id")
+    if actor["role"] not in ROLES:
+        raise InvalidEvent(f"actor.role: expected one of {', '.join(ROLES)}")
+    if not isinstance(event["action"], str) or not _ACTION_RE.match(event["action"]) or len(event["action"]) > 64:
+        raise InvalidEvent("action: expected a dotted verb such as phi.reveal")
+    for field in ("patient", "call_id"):
+        value = event[field]
+        if value is not None and (not isinstance(value, str) or not _REF_RE.match(value)):
+            raise InvalidEvent(f"{field}: expected an opaque reference or null (never a name, "
+                               "date or number with spaces)")
+    if event["outcome"] not in OUTCOMES:
+        raise InvalidEvent(f"outcome: expected one of {', '.join(OUTCOMES)}")
+    if not isinstance(event["detail"], Mapping):
+        raise InvalidEvent("detail: expected an object")
+    if len(json.dumps(event["detail"], ensure_ascii=False).encode()) > MAX_DETAIL_BYTES:
+        raise InvalidEvent(f"detail: larger than {MAX_DETAIL_BYTES} bytes")
+    problem = detail_problem(event["detail"])
+    if problem:
+        raise InvalidEvent(problem)
+    if not isinstance(event["prev_hash"], str) or not _HEX64_RE.match(event["prev_hash"]):
+        raise InvalidEvent("prev_hash: expected 64 lowercase hex digits")
+    if not isinstance(event["hash"], str) or not _HEX64_RE.match(event["hash"]):
+        raise InvalidEvent("hash: expected 64 lowercase hex digits")
+    digest = hashlib.sha256(bytes.fromhex(event["prev_hash"]) + reference_canonical(event)).hexdigest()
+    if digest != event["hash"]:
+        raise InvalidEvent(f"hash: does not match the event's content (seq {seq})")
+
+
+def verdict(check: Any, event: Any) -> str:
+    try:
+        check(event)
+    except InvalidEvent as err:
+        return err.message
+    return "valid"
+
+
+# --- generated events ----------------------------------------------------------------------
+refs = st.from_regex(r"\A[A-Za-z0-9][A-Za-z0-9_.:\-]{0,20}\Z")
+codes = st.text(min_size=0, max_size=30)  # any unicode: quotes, escapes, non-BMP, controls
+keys = st.from_regex(r"\A[a-z][a-z0-9_]{0,12}\Z")
+leaves = st.none() | st.booleans() | st.integers(-2_000_000, 2_000_000) | codes | st.floats(
+    -2e6, 2e6, allow_nan=False)
+details = st.dictionaries(keys, st.recursive(
+    leaves, lambda inner: st.lists(inner, max_size=4) | st.dictionaries(keys, inner, max_size=4),
+    max_leaves=12), max_size=6)
+
+
+@st.composite
+def events(draw: st.DrawFn) -> dict[str, Any]:
+    return build_event(
+        device_id=draw(refs), seq=draw(st.integers(1, 2**62)), prev_hash=draw(st.binary(
+            min_size=32, max_size=32)).hex(), user=draw(refs), role=draw(st.sampled_from(ROLES)),
+        action=draw(st.sampled_from(("phi.view", "call.answer", "verify.step_failed"))),
+        outcome=draw(st.sampled_from(OUTCOMES)), patient=draw(st.none() | refs),
+        call_id=draw(st.none() | refs), event_id=uuid7(),
+        detail=draw(st.dictionaries(keys, st.sampled_from(("caregiver", "dob", None, 3, True)),
+                                    max_size=4)))
+
+
+# values a client might send in place of any field (wrong types, near misses)
+odd_values = (st.none() | st.booleans() | st.integers() | st.floats(allow_nan=False) | st.text(max_size=80)
+              | st.lists(st.integers(), max_size=3) | st.dictionaries(st.text(max_size=5), st.integers(), max_size=3)
+              | st.sampled_from(["018f4e2a-1b2c-7d3e-8f40-123456789abc", "018F4E2A-1B2C-7D3E-8F40-123456789ABC",
+                                 "018f4e2a-1b2c-4d3e-8f40-123456789abc", "018f4e2a-1b2c-7d3e-cf40-123456789abc",
+                                 "{018f4e2a-1b2c-7d3e-8f40-123456789abc}", "018f4e2a1b2c7d3e8f40123456789abc",
+                                 "018f4e2a-1b2c-7d3e-8f40-123456789abc\n", "2026-02-30T10:00:00.000Z",
+                                 "2026-11-28T03:35:19.123Z\n", "ab" * 32 + "\n", "AB" * 32]))
+
+
+def test_golden_event_hashes_to_the_value_pinned_before_the_fast_path() -> None:
+    event = golden_event()
+    assert event["hash"] == GOLDEN_HASH
+    assert check_event(event).canonical == reference_canonical(event) == canonical(event)
+
+
+@settings(max_examples=300, suppress_health_check=[HealthCheck.too_slow])
+@given(events(), details)
+def test_fast_canonical_bytes_and_hash_equal_the_plain_definition(event: dict[str, Any],
+                                                                   detail: dict[str, Any]) -> None:
+    event["detail"] = detail
+    event["hash"] = compute_hash(event)
+    if detail_problem(detail) or len(json.dumps(detail, ensure_ascii=False).encode()) > MAX_DETAIL_BYTES:
+        assert verdict(check_event, event) == verdict(reference_validate, event) != "valid"
+        return
+    checked = check_event(event)
+    assert checked.canonical == reference_canonical(event)
+    assert checked.detail_text == json.dumps(detail, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+    assert chain_hash(event["prev_hash"], checked.canonical) == event["hash"]
+    validate_event(event)
+
+
+@settings(max_examples=600, suppress_health_check=[HealthCheck.too_slow])
+@given(events(), st.sampled_from([*FIELDS, "actor.user", "actor.role", "actor", "extra"]), odd_values)
+def test_fast_validation_refuses_exactly_what_the_plain_one_refuses(
+        event: dict[str, Any], field: str, value: Any) -> None:
+    mutated = copy.deepcopy(event)
+    if field == "actor.user" or field == "actor.role":
+        mutated["actor"][field.split(".")[1]] = value
+    elif field == "extra":
+        mutated[str(value)[:10] or "x"] = value
+    else:
+        mutated[field] = value
+    assert verdict(validate_event, mutated) == verdict(reference_validate, mutated)
+
+
+@pytest.mark.parametrize("field", FIELDS)
+def test_a_missing_field_is_named(field: str) -> None:
+    event = golden_event()
+    del event[field]
+    assert verdict(validate_event, event) == verdict(reference_validate, event) == (
+        f"event: missing field(s) {field}")
+
+
+def test_detail_size_limit_is_still_measured_on_the_spaced_json_form() -> None:
+    # n items {"k000": 0, ...}: 11n bytes spaced, 9n + 1 compact (the canonical form)
+    event = golden_event()
+    event["detail"] = {f"k{i:03d}": i % 10 for i in range(200)}
+    event["hash"] = compute_hash(event)
+    assert len(check_event(golden_event()).detail_text) < MAX_DETAIL_BYTES
+    assert len(json.dumps(event["detail"], separators=(",", ":"))) == 1801 <= MAX_DETAIL_BYTES
+    assert len(json.dumps(event["detail"])) == 2200 > MAX_DETAIL_BYTES
+    assert verdict(validate_event, event) == verdict(reference_validate, event) == (
+        f"detail: larger than {MAX_DETAIL_BYTES} bytes")
+    event["detail"] = {f"k{i:03d}": i % 10 for i in range(186)}  # 2046 bytes spaced
+    event["hash"] = compute_hash(event)
+    assert verdict(validate_event, event) == verdict(reference_validate, event) == "valid"
+
+
+def test_phi_in_nested_detail_is_refused_with_its_path() -> None:
+    event = golden_event()
+    event["detail"] = {"groups": [{"ok": "fine"}, {"note": "call me at 555 123 4567"}]}
+    event["hash"] = compute_hash(event)
+    message = verdict(validate_event, event)
+    assert message == verdict(reference_validate, event)
+    assert message.startswith("detail.groups[1].note: looks like")
+
+
+def test_detail_that_json_cannot_hold_is_an_invalid_event_not_a_crash() -> None:
+    event = golden_event()
+    event["detail"] = {"groups": {"a", "b"}}
+    assert verdict(validate_event, event) == "detail.groups: unsupported value type set"
+    event["detail"] = {1: "x", "b": "y"}  # mixed key types cannot be sorted
+    assert verdict(validate_event, event) == "detail: key 1 must be a short lowercase identifier"
+
+
+def test_a_lone_surrogate_in_detail_is_an_invalid_event_not_a_crash() -> None:
+    event = json.loads(json.dumps(golden_event()).replace('"ok": false', '"ok": "\\ud800"'))
+    assert event["detail"]["ok"] == "\ud800"
+    assert verdict(validate_event, event) == "detail: text is not valid Unicode (a lone surrogate)"
