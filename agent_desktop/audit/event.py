@@ -26,11 +26,12 @@ OUTCOMES = ("success", "failure", "denied")
 FIELDS = ("id", "device_id", "seq", "ts", "actor", "action", "patient", "call_id", "outcome",
           "detail", "prev_hash", "hash")
 
-_ACTION_RE = re.compile(r"^[a-z][a-z0-9_]*(\.[a-z][a-z0-9_]*)+$")
-_HEX64_RE = re.compile(r"^[0-9a-f]{64}$")
-_TS_RE = re.compile(r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z$")
+# \Z, not $: "$" also matches before a trailing newline ("dev-1\n" must be refused)
+_ACTION_RE = re.compile(r"^[a-z][a-z0-9_]*(\.[a-z][a-z0-9_]*)+\Z")
+_HEX64_RE = re.compile(r"^[0-9a-f]{64}\Z")
+_TS_RE = re.compile(r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z\Z")
 # opaque references: letters, digits and - _ . : /, never spaces (a name) or slashes-only dates
-_REF_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.:\-]{0,127}$")
+_REF_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.:\-]{0,127}\Z")
 MAX_DETAIL_BYTES = 2048
 MAX_DETAIL_DEPTH = 3
 
@@ -100,7 +101,7 @@ _PHI_PATTERNS: list[tuple[str, re.Pattern[str]]] = [
     ("a SIP/tel address", re.compile(r"\b(sips?|tel):", re.I)),
     ("free text", re.compile(r"\S+\s+\S+\s+\S+\s+\S+")),
 ]
-_SAFE_DETAIL_KEY = re.compile(r"^[a-z][a-z0-9_]{0,39}$")
+_SAFE_DETAIL_KEY = re.compile(r"^[a-z][a-z0-9_]{0,39}\Z")
 
 
 def detail_problem(detail: Any, path: str = "detail", depth: int = 0) -> str | None:

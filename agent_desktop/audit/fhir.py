@@ -16,7 +16,7 @@ PATIENT_READ_ACTIONS = ("phi.view", "phi.reveal")
 BALP_PATIENT_READ = "https://profiles.ihe.net/ITI/BALP/StructureDefinition/IHE.BasicAudit.PatientRead"
 ACTION_SYSTEM = "urn:agent-desktop:audit-action"
 EXT_BASE = "urn:agent-desktop:audit:"
-_FHIR_ID = re.compile(r"^[A-Za-z0-9\-.]{1,64}$")
+_FHIR_ID = re.compile(r"^[A-Za-z0-9\-.]{1,64}\Z")
 
 _EVENT_TYPE_REST = {"system": "http://terminology.hl7.org/CodeSystem/audit-event-type", "code": "rest",
                     "display": "Restful Operation"}

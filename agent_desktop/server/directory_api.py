@@ -40,7 +40,7 @@ from agent_desktop.errors import AgentDesktopError
 RESOURCE_TYPES = ("Patient", "RelatedPerson", "Consent")
 FHIR_JSON = "application/fhir+json"
 MAX_RESULTS = 50
-_ID_RE = re.compile(r"^[A-Za-z0-9\-.]{1,64}$")
+_ID_RE = re.compile(r"^[A-Za-z0-9\-.]{1,64}\Z")
 
 
 class DirectoryDataError(AgentDesktopError):

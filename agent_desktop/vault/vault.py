@@ -69,7 +69,7 @@ HEADER_NAME = "vault.header"
 THROTTLE_NAME = "throttle.json"
 LOCKED_LOG_NAME = "locked-events.jsonl"
 SQLITE_MAGIC = b"SQLite format 3\x00"
-_PROFILE_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._@-]{0,127}$")
+_PROFILE_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._@-]{0,127}\Z")
 
 
 @dataclass(frozen=True)

@@ -25,7 +25,7 @@ from agent_desktop.verify.script import FIELD_GROUPS, CallerType, Requirement, S
 
 ACCESS_DELIVERY = ("mail", "portal", "email", "pickup", "fax")
 ACCESS_DUE_DAYS = 30  # HIPAA right of access: act on a request within 30 days
-_CODE_RE = re.compile(r"^[a-z][a-z0-9_]{0,39}$")
+_CODE_RE = re.compile(r"^[a-z][a-z0-9_]{0,39}\Z")
 
 
 class VerifyError(AgentDesktopError):

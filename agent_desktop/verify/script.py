@@ -23,7 +23,7 @@ FIELD_GROUPS = ("demographics", "appointments", "medications", "lab_results", "b
 LANGUAGES = ("en", "es")
 KINDS = ("patient", "representative", "third_party", "escalate")
 PATIENT_AGES = ("adult", "minor", "any")
-_NAME_RE = re.compile(r"^[a-z][a-z0-9_]{0,39}$")
+_NAME_RE = re.compile(r"^[a-z][a-z0-9_]{0,39}\Z")
 
 
 @dataclass(frozen=True)

@@ -23,6 +23,7 @@ from agent_desktop.audit.event import (
     _HEX64_RE,
     _REF_RE,
     FIELDS,
+    GENESIS_HASH,
     MAX_DETAIL_BYTES,
     OUTCOMES,
     ROLES,
@@ -231,3 +232,12 @@ def test_a_lone_surrogate_in_detail_is_an_invalid_event_not_a_crash() -> None:
     event = json.loads(json.dumps(golden_event()).replace('"ok": false', '"ok": "\\ud800"'))
     assert event["detail"]["ok"] == "\ud800"
     assert verdict(validate_event, event) == "detail: text is not valid Unicode (a lone surrogate)"
+
+
+@pytest.mark.parametrize("field", ["device_id", "action", "prev_hash", "ts", "patient", "call_id"])
+def test_a_trailing_newline_is_not_a_valid_identifier(field: str) -> None:
+    event = build_event(device_id="dev-1", seq=1, prev_hash=GENESIS_HASH, user="a1001", role="agent",
+                        action="phi.view", patient="pat-1", call_id="call-1")
+    event[field] = str(event[field]) + "\n"
+    with pytest.raises(InvalidEvent, match=field):
+        validate_event(event, check_hash=False)
