@@ -18,6 +18,7 @@ from typing import Any
 import requests
 
 from agent_desktop.audit import outbox
+from agent_desktop.audit.attach import attach_recorder
 from agent_desktop.audit.credentials import CredentialStore, DeviceCredentials, enroll
 from agent_desktop.audit.recorder import AuditRecorder
 from agent_desktop.audit.sync import Outcome, SyncWorker
@@ -64,13 +65,8 @@ def _store(ctx: CliContext, profile: str) -> CredentialStore:
 def _open(ctx: CliContext, args: argparse.Namespace, bus: EventBus
           ) -> tuple[Vault, AuditRecorder | None, DeviceCredentials | None]:
     """Unlock the profile's vault with the recorder attached (so the unlock is audited)."""
-    creds = _store(ctx, args.profile).load()
     vault = Vault(ctx.paths, args.profile, ctx.settings, bus)
-    recorder = None
-    if creds is not None:
-        recorder = AuditRecorder(vault, bus, device_id=creds.device_id,
-                                 user=creds.agent_id or args.profile,
-                                 role=creds.role or "agent")
+    recorder, creds = attach_recorder(vault, bus, ctx.settings, args.profile)
     try:
         vault.unlock(_Passwords(args.password_stdin).ask("Vault password: "))
     except BaseException:

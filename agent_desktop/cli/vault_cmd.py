@@ -14,9 +14,11 @@ import sys
 from dataclasses import asdict
 from typing import Any
 
+from agent_desktop.audit.attach import attach_recorder
 from agent_desktop.bus import EventBus
 from agent_desktop.cli.context import EXIT_FAIL, EXIT_OK, CliContext
 from agent_desktop.errors import AgentDesktopError
+from agent_desktop.vault.keyring_backend import InsecureKeyringError
 from agent_desktop.vault.vault import Vault
 
 
@@ -57,7 +59,14 @@ def _default_profile() -> str:
 
 def _vault(args: argparse.Namespace) -> Vault:
     ctx = CliContext.create()
-    return Vault(ctx.paths, args.profile, ctx.settings, EventBus())
+    bus = EventBus()
+    vault = Vault(ctx.paths, args.profile, ctx.settings, bus)
+    # Audited like any unlock: a vault CLI run must not be a way around the trail.
+    try:
+        attach_recorder(vault, bus, ctx.settings, args.profile)
+    except InsecureKeyringError:
+        pass  # the vault itself reports the keyring problem when it needs the device secret
+    return vault
 
 
 class _Passwords:

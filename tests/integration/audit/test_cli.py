@@ -107,3 +107,28 @@ def test_sync_now_reports_an_unreachable_server(agent_home: Path, vaults: VaultF
     done = cli("--profile", profile, "sync-now", "--password-stdin", stdin=PASSWORD + "\n")
     assert done.returncode == 1
     assert "last_error: the audit server is unreachable" in done.stdout
+
+
+def test_vault_unlock_check_is_audited_once_enrolled(agent_home: Path, vaults: VaultFactory,
+                                                     profile: str) -> None:
+    store = CredentialStore(secure_backend(), profile)
+    store.save(DeviceCredentials("dev-cli-2", "adt_x", "00" * 32, "http://127.0.0.1:9"))
+    bus = EventBus()
+    vault = vaults(profile, bus=bus)
+    AuditRecorder(vault, bus, device_id="dev-cli-2", user="agent-9", role="agent")
+    vault.create(PASSWORD)
+    vault.close()
+
+    checked = subprocess.run(
+        [sys.executable, "-m", "agent_desktop", "vault", "--profile", profile, "unlock-check",
+         "--password-stdin"], input=PASSWORD + "\n", capture_output=True, text=True, timeout=120,
+        env=dict(os.environ))
+    assert checked.returncode == 0, checked.stderr
+
+    raw = open_raw(vaults(profile))
+    actions = [row[0] for row in
+               raw.execute("SELECT json_extract(body, '$.action') FROM audit_outbox ORDER BY seq")]
+    raw.close()
+    # create's unlock, the lock at close, the CLI's unlock (which chained the pending lock)
+    assert actions.count("vault.unlock") == 2, actions
+    assert actions[-1] == "vault.unlock" and "vault.lock" in actions
