@@ -1,0 +1,965 @@
+"""The SIP thread: owns the pjsua2 Endpoint and every pjsua2 object.
+
+Nothing in here may be called from another thread except :meth:`SipThread.submit`, which
+queues a function and returns a Future. The loop drains the queue, pumps
+``libHandleEvents`` (``threadCnt=0``, so every pjsua2 callback runs on this thread), then
+does deferred work that must not happen inside a callback (deleting Call objects) and the
+periodic jobs (watchdog, quality, devices, after-call work).
+"""
+
+from __future__ import annotations
+
+import collections
+import logging
+import threading
+import time
+import uuid
+from collections.abc import Callable
+from concurrent.futures import Future
+from pathlib import Path
+from typing import Any, TypeVar
+
+import pjsua2 as pj
+
+from agent_desktop.bus import EventBus
+from agent_desktop.phone import events as ev
+from agent_desktop.phone import pjlog
+from agent_desktop.phone.agent_state import AgentAvailability, AgentState
+from agent_desktop.phone.calls import PJ_STATE_NAMES, CallRecord, crypto_suite_in, ended_info
+from agent_desktop.phone.config import PhoneConfig
+from agent_desktop.phone.credentials import SipCredentials
+from agent_desktop.phone.devices import (
+    DEFAULT,
+    DeviceLayer,
+    NullDeviceLayer,
+    PjDeviceLayer,
+    Resolution,
+    resolve,
+)
+from agent_desktop.phone.dialplan import normalise_target
+from agent_desktop.phone.errors import (
+    CallOperationFailed,
+    NotRegistered,
+    PhoneConfigError,
+    PhoneError,
+    UnknownCall,
+)
+from agent_desktop.phone.probe import quiet_stdout
+from agent_desktop.phone.reasons import registration_reason, tls_verify_problem
+from agent_desktop.phone.sip_objects import SipAccount, SipCall, SipEndpoint
+
+log = logging.getLogger(__name__)
+T = TypeVar("T")
+
+TCP_NODELAY = (6, 1)  # IPPROTO_TCP, TCP_NODELAY
+DeviceLayerFactory = Callable[[Any], DeviceLayer]
+
+
+def _pj_error(exc: Exception) -> str:
+    """The pjsua2 error title without the arguments (which may hold a URI)."""
+    if isinstance(exc, pj.Error):
+        return f"{exc.title or 'pjsua2'}: {exc.reason}".split(" [")[0][:160]
+    return type(exc).__name__
+
+
+class SipThread:
+    def __init__(self, config: PhoneConfig, bus: EventBus, *,
+                 device_layer: DeviceLayerFactory | None = None,
+                 capture_file: Path | None = None, poll_ms: int = 5,
+                 clock: Callable[[], float] = time.monotonic) -> None:
+        self.config = config
+        self.bus = bus
+        self.clock = clock
+        self.poll_ms = poll_ms
+        self._device_layer_factory = device_layer
+        self._capture_file = capture_file
+        self._queue: collections.deque[tuple[Callable[[], Any], Future[Any]]] = collections.deque()
+        self._stop = threading.Event()
+        self._started: Future[None] = Future()
+        self._stopped: Future[ev.PhoneStopped] = Future()
+        self.thread = threading.Thread(target=self._run, name="sip", daemon=True)
+        # SIP-thread state
+        self._ep: Any = None
+        self._writer: Any = None
+        self._layer: DeviceLayer | None = None
+        self._resolution: Resolution | None = None
+        self._device_names: tuple[str, ...] = ()
+        self._transport_id = -1
+        self._acc: Any = None
+        self._acc_user = ""
+        self._reg_waiters: list[Future[ev.RegistrationChanged]] = []
+        self._unreg_waiters: list[Future[ev.RegistrationChanged]] = []
+        self._tls_problem = ""
+        self._tls_up = False
+        self._calls: dict[str, CallRecord] = {}
+        self._reap: list[str] = []
+        self._mic_player: Any = None
+        self._ring_player: Any = None
+        self._players: dict[str, Any] = {}
+        self._next_periodic = 0.0
+        self._next_quality = 0.0
+        self._next_devices = 0.0
+        self.agent = AgentAvailability(config.after_call_work_seconds, clock)
+        # snapshots readable from any thread
+        self._snap_lock = threading.Lock()
+        self._snapshots: dict[str, ev.CallInfo] = {}
+        self._registration = ev.RegistrationChanged("unregistered", 0, "not registered")
+
+    # ----------------------------------------------------------------- any thread
+    def start(self, timeout: float) -> None:
+        self.thread.start()
+        self._started.result(timeout)
+
+    def submit(self, fn: Callable[[], T]) -> Future[T]:
+        fut: Future[T] = Future()
+        if threading.current_thread() is self.thread:
+            self._execute(fn, fut)  # from a listener on this thread: run now, never deadlock
+            return fut
+        if self._stop.is_set() or not self.thread.is_alive():
+            from agent_desktop.phone.errors import PhoneNotRunning
+
+            fut.set_exception(PhoneNotRunning())
+            return fut
+        self._queue.append((fn, fut))
+        return fut
+
+    def stop(self, timeout: float) -> ev.PhoneStopped:
+        self._stop.set()
+        if not self.thread.is_alive():
+            return self._stopped.result(0) if self._stopped.done() else ev.PhoneStopped(True)
+        return self._stopped.result(timeout)
+
+    def snapshots(self) -> dict[str, ev.CallInfo]:
+        with self._snap_lock:
+            return dict(self._snapshots)
+
+    @property
+    def registration(self) -> ev.RegistrationChanged:
+        with self._snap_lock:
+            return self._registration
+
+    # ----------------------------------------------------------------- the loop
+    def _run(self) -> None:
+        try:
+            self._setup()
+        except BaseException as exc:  # noqa: BLE001 - handed to the starter, then re-raised there
+            self._destroy_endpoint()
+            self._started.set_exception(exc)
+            self._stopped.set_result(ev.PhoneStopped(False, (str(exc),)))
+            return
+        self._started.set_result(None)
+        try:
+            while not self._stop.is_set():
+                self._drain()
+                self._ep.libHandleEvents(self.poll_ms)
+                self._reap_calls()
+                self._periodic()
+        except BaseException as exc:
+            log.exception("SIP loop failed")
+            self._publish(ev.CallbackFailed("sip_loop", type(exc).__name__))
+        problems = self._shutdown()
+        stopped = ev.PhoneStopped(not problems, tuple(problems))
+        self._stopped.set_result(stopped)
+        self._publish(stopped)
+
+    def _drain(self) -> None:
+        while self._queue:
+            fn, fut = self._queue.popleft()
+            self._execute(fn, fut)
+
+    def _execute(self, fn: Callable[[], Any], fut: Future[Any]) -> None:
+        if not fut.set_running_or_notify_cancel():
+            return
+        try:
+            fut.set_result(fn())
+        except pj.Error as exc:
+            fut.set_exception(CallOperationFailed(f"The phone could not do that ({_pj_error(exc)}).",
+                                                  "Check the call state and try again."))
+        except BaseException as exc:  # noqa: BLE001 - delivered to the caller through the future
+            fut.set_exception(exc)
+
+    def guard(self, where: str, fn: Callable[..., None], *args: Any) -> None:
+        """Run a callback body; an exception becomes a log line and an event."""
+        try:
+            fn(*args)
+        except Exception as exc:
+            log.exception("pjsua2 callback %s failed", where)
+            self._publish(ev.CallbackFailed(where, type(exc).__name__))
+
+    def _publish(self, event: object) -> None:
+        self.bus.publish(event)
+
+    # ----------------------------------------------------------------- setup
+    def _setup(self) -> None:
+        cfg = self.config
+        ep = SipEndpoint(self)
+        self._ep = ep
+        with quiet_stdout():  # pjlib prints a banner before any log config applies
+            ep.libCreate()
+        ecfg = pj.EpConfig()
+        ecfg.uaConfig.threadCnt = 0
+        ecfg.uaConfig.mainThreadOnly = False
+        ecfg.uaConfig.maxCalls = 8
+        ecfg.uaConfig.userAgent = "AgentDesktop"
+        ecfg.medConfig.threadCnt = 0  # RTP is handled by our libHandleEvents too
+        self._writer = pjlog.RedactingLogWriter()
+        pjlog.configure(ecfg.logConfig, self._writer)
+        _expect({"uaConfig.threadCnt": (ecfg.uaConfig.threadCnt, 0),
+                 "medConfig.threadCnt": (ecfg.medConfig.threadCnt, 0)})
+        ep.libInit(ecfg)
+        self._setup_devices()
+        self._transport_id = ep.transportCreate(*self._transport_config())
+        ep.libStart()
+        if self._capture_file is not None:
+            self._mic_player = pj.AudioMediaPlayer()
+            self._mic_player.createPlayer(str(self._capture_file), 0)
+        log.info("SIP engine started (pjsip %s, transport %s)", ep.libVersion().full, cfg.transport)
+
+    def _transport_config(self) -> tuple[int, Any]:
+        cfg = self.config
+        tcfg = pj.TransportConfig()
+        tcfg.port = cfg.port
+        tcfg.boundAddress = cfg.bind_address
+        tcfg.publicAddress = cfg.advertised_address
+        expected: dict[str, tuple[Any, Any]] = {
+            "port": (tcfg.port, cfg.port), "boundAddress": (tcfg.boundAddress, cfg.bind_address),
+            "publicAddress": (tcfg.publicAddress, cfg.advertised_address),
+        }
+        if cfg.transport != "tls":
+            log.warning("policy allows a %s transport: signalling is NOT encrypted (lab use only)",
+                        cfg.transport)
+            kind = pj.PJSIP_TRANSPORT_UDP if cfg.transport == "udp" else pj.PJSIP_TRANSPORT_TCP
+            _expect(expected)
+            return kind, tcfg
+        tls = tcfg.tlsConfig
+        tls.CaListFile = cfg.ca_file
+        tls.verifyServer = True
+        tls.proto = pj.PJ_SSL_SOCK_PROTO_TLS1_2
+        if cfg.client_cert:
+            tls.certFile = cfg.client_cert
+            tls.privKeyFile = cfg.client_key
+        opts = pj.SockOptParams()
+        opt = pj.SockOpt()
+        opt.level, opt.optName, opt.optVal = TCP_NODELAY[0], TCP_NODELAY[1], 1
+        opts.sockOpts.append(opt)
+        tls.sockOptParams = opts
+        tls = tcfg.tlsConfig  # read back through a fresh proxy, as pjsua2 will
+        expected.update({
+            "tlsConfig.CaListFile": (tls.CaListFile, cfg.ca_file),
+            "tlsConfig.verifyServer": (bool(tls.verifyServer), True),
+            "tlsConfig.proto": (tls.proto, pj.PJ_SSL_SOCK_PROTO_TLS1_2),
+            "tlsConfig.certFile": (tls.certFile, cfg.client_cert),
+            "tlsConfig.privKeyFile": (tls.privKeyFile, cfg.client_key),
+            "tlsConfig.sockOptParams(TCP_NODELAY)": (
+                [(o.level, o.optName) for o in tls.sockOptParams.sockOpts], [TCP_NODELAY]),
+        })
+        _expect(expected)
+        return pj.PJSIP_TRANSPORT_TLS, tcfg
+
+    def _account_config(self, creds: SipCredentials) -> Any:
+        cfg = self.config
+        acfg = pj.AccountConfig()
+        scheme = "sips" if cfg.transport == "tls" else "sip"
+        acfg.idUri = f"{scheme}:{creds.user}@{cfg.sip_domain}"
+        reg = acfg.regConfig
+        reg.registrarUri = cfg.registrar
+        reg.timeoutSec = cfg.register_expires_seconds
+        reg.retryIntervalSec = cfg.register_retry_seconds
+        reg.firstRetryIntervalSec = min(5, cfg.register_retry_seconds)
+        reg.randomRetryIntervalSec = 10
+        reg.dropCallsOnFail = False
+        if cfg.outbound_proxy:
+            acfg.sipConfig.proxies.append(cfg.outbound_proxy)
+        acfg.sipConfig.transportId = self._transport_id
+        acfg.sipConfig.authCreds.append(
+            pj.AuthCredInfo("digest", "*", creds.auth_user or creds.user, 0, creds.password))
+        med = acfg.mediaConfig
+        if cfg.srtp_required:
+            med.srtpUse = pj.PJMEDIA_SRTP_MANDATORY
+            med.srtpSecureSignaling = 1 if cfg.transport == "tls" else 0
+        else:
+            log.warning("policy does not require SRTP: calls may carry unencrypted audio")
+            med.srtpUse = pj.PJMEDIA_SRTP_OPTIONAL
+            med.srtpSecureSignaling = 0
+        med.transportConfig.boundAddress = cfg.bind_address
+        med.transportConfig.publicAddress = cfg.advertised_address
+        expected = {
+            "regConfig.registrarUri": (reg.registrarUri, cfg.registrar),
+            "regConfig.retryIntervalSec": (reg.retryIntervalSec, cfg.register_retry_seconds),
+            "sipConfig.transportId": (acfg.sipConfig.transportId, self._transport_id),
+            "mediaConfig.srtpUse": (med.srtpUse, pj.PJMEDIA_SRTP_MANDATORY if cfg.srtp_required
+                                    else pj.PJMEDIA_SRTP_OPTIONAL),
+            "mediaConfig.srtpSecureSignaling": (
+                med.srtpSecureSignaling, 1 if cfg.srtp_required and cfg.transport == "tls" else 0),
+            "mediaConfig.transportConfig.boundAddress": (med.transportConfig.boundAddress,
+                                                         cfg.bind_address),
+            "sipConfig.authCreds": (len(acfg.sipConfig.authCreds), 1),
+        }
+        _expect(expected)
+        return acfg
+
+    def _setup_devices(self) -> None:
+        factory = self._device_layer_factory
+        if factory is None:
+            factory = NullDeviceLayer if self.config.null_audio else PjDeviceLayer
+        self._layer = factory(self._ep)
+        self._refresh_devices(initial=True)
+
+    # ----------------------------------------------------------------- periodic
+    def _periodic(self) -> None:
+        now = self.clock()
+        if now < self._next_periodic:
+            return
+        self._next_periodic = now + 0.5
+        self._watchdog(now)
+        if self.agent.tick():
+            self._publish_agent()
+        if now >= self._next_quality:
+            self._next_quality = now + self.config.quality_interval_seconds
+            self._report_quality()
+        if now >= self._next_devices:
+            self._next_devices = now + self.config.device_poll_seconds
+            self._refresh_devices()
+
+    def _watchdog(self, now: float) -> None:
+        cfg = self.config
+        for rec in list(self._calls.values()):
+            if rec.ended:
+                continue
+            if rec.hangup_at is not None:
+                if now - rec.hangup_at > cfg.call_teardown_timeout_seconds:
+                    self._force_cleanup(rec, now - rec.hangup_at)
+                continue
+            ghost = rec.pj_call is not None and rec.state != "null" and not rec.pj_call.isActive()
+            if ghost:
+                self._force_cleanup(rec, now - rec.state_since)
+            elif rec.state != "confirmed" and now - rec.created > cfg.call_setup_timeout_seconds:
+                log.warning("call %s stuck in %s; hanging up", rec.call_id, rec.state)
+                self._hangup(rec, 480 if rec.direction == "incoming" and not rec.answered else 0)
+
+    def _force_cleanup(self, rec: CallRecord, seconds: float) -> None:
+        log.warning("call %s never reported its end; removed after %.0f s", rec.call_id, seconds)
+        self._publish(ev.CallCleanedUp(rec.call_id, rec.state, round(seconds, 1)))
+        self._finish(rec, "watchdog")
+
+    def _report_quality(self) -> None:
+        for rec in self._calls.values():
+            if rec.ended or rec.state != "confirmed" or not rec.media_active:
+                continue
+            try:
+                stat = rec.pj_call.getStreamStat(rec.audio_index)
+            except pj.Error:
+                continue
+            rx = stat.rtcp.rxStat
+            total = rx.pkt + rx.loss
+            self._publish(ev.CallQuality(
+                rec.call_id, rtt_ms=stat.rtcp.rttUsec.last / 1000.0,
+                jitter_ms=rx.jitterUsec.last / 1000.0,
+                loss_percent=(100.0 * rx.loss / total) if total else 0.0, rx_packets=int(rx.pkt)))
+
+    def _refresh_devices(self, initial: bool = False) -> None:
+        assert self._layer is not None
+        try:
+            devices = self._layer.devices()
+        except Exception:
+            log.exception("listing audio devices failed; keeping the current ones")
+            return
+        names = tuple(d.name for d in devices)
+        if names != self._device_names:
+            self._device_names = names
+            if not initial:
+                self._publish(ev.AudioDevicesChanged(names))
+        cfg = self.config
+        res = resolve(devices, cfg.capture_device, cfg.playback_device, cfg.ring_device)
+        old = self._resolution
+        if old is not None and (old.capture, old.playback) == (res.capture, res.playback):
+            self._resolution = res
+            return
+        for role, name in res.missing:
+            if old is None or (role, name) not in old.missing:
+                log.warning("the chosen %s device is gone; using the system default", role)
+                self._publish(ev.AudioDeviceFallback(role, name))
+        try:
+            self._layer.apply(res.capture, res.playback)
+        except pj.Error as exc:
+            log.error("could not switch audio devices (%s); falling back to the default", _pj_error(exc))
+            try:
+                self._layer.apply(DEFAULT, DEFAULT)
+            except pj.Error:
+                log.error("the default audio device failed too; using the null device")
+                self._ep.audDevManager().setNullDev()
+        self._resolution = res
+        self._relink_all()
+
+    def set_devices(self, capture: str | None, playback: str | None, ring: str | None) -> None:
+        from dataclasses import replace
+
+        c = self.config
+        self.config = replace(
+            c, capture_device=c.capture_device if capture is None else capture,
+            playback_device=c.playback_device if playback is None else playback,
+            ring_device=c.ring_device if ring is None else ring)
+        self._resolution = None
+        self._refresh_devices()
+
+    def list_devices(self) -> list[Any]:
+        assert self._layer is not None
+        return self._layer.devices()
+
+    # ----------------------------------------------------------------- registration
+    def register(self, creds: SipCredentials) -> Future[ev.RegistrationChanged]:
+        acfg = self._account_config(creds)
+        waiter: Future[ev.RegistrationChanged] = Future()
+        self._reg_waiters.append(waiter)
+        if self._acc is None:
+            acc = SipAccount(self)
+            acc.create(acfg)
+            self._acc = acc
+        else:
+            self._acc.modify(acfg)
+            self._acc.setRegistration(True)
+        self._acc_user = creds.user
+        self._set_registration(ev.RegistrationChanged("registering", 0, "registering"))
+        return waiter
+
+    def unregister(self) -> Future[ev.RegistrationChanged]:
+        if self._acc is None:
+            raise NotRegistered()
+        waiter: Future[ev.RegistrationChanged] = Future()
+        self._unreg_waiters.append(waiter)
+        self._acc.setRegistration(False)
+        return waiter
+
+    def on_transport_state(self, prm: Any) -> None:
+        info = prm.tlsInfo
+        problem = tls_verify_problem(int(info.verifyStatus)) if not info.isEmpty() else ""
+        if prm.state == pj.PJSIP_TP_STATE_CONNECTED:
+            self._tls_problem = ""
+            self._tls_up = True
+            self._publish(ev.TransportSecurity(True, _tls_protocol(info.protocol), str(info.cipherName)))
+        elif prm.state == pj.PJSIP_TP_STATE_DISCONNECTED:
+            self._tls_up = False
+            if problem:
+                self._tls_problem = problem
+            self._publish(ev.TransportSecurity(False, verify_problem=problem))
+
+    def on_reg_state(self, acc: Any, prm: Any) -> None:
+        info = acc.getInfo()
+        code = int(prm.code)
+        if code // 100 == 2 and info.regIsActive:
+            event = ev.RegistrationChanged("registered", code, "registered", int(info.regExpiresSec))
+            self._tls_problem = ""
+        elif code // 100 == 2:
+            event = ev.RegistrationChanged("unregistered", code, "unregistered")
+        else:
+            reason = registration_reason(code, str(prm.reason), self._tls_problem)
+            event = ev.RegistrationChanged("failed", code, reason)
+            log.warning("registration failed: %s", reason)
+        self._set_registration(event)
+        waiters = self._unreg_waiters if event.state == "unregistered" else self._reg_waiters
+        if event.state == "failed":
+            waiters = self._reg_waiters + self._unreg_waiters
+            self._unreg_waiters = []
+        for w in waiters:
+            if not w.done():
+                w.set_result(event)
+        waiters.clear()
+
+    def _set_registration(self, event: ev.RegistrationChanged) -> None:
+        with self._snap_lock:
+            self._registration = event
+        self._publish(event)
+
+    # ----------------------------------------------------------------- calls
+    def _new_record(self, direction: str, remote: str) -> CallRecord:
+        now = self.clock()
+        rec = CallRecord(uuid.uuid4().hex[:16], direction, remote, now, state_since=now)
+        rec.tls = self._tls_up
+        self._calls[rec.call_id] = rec
+        return rec
+
+    def _record(self, call_id: str) -> CallRecord:
+        rec = self._calls.get(call_id)
+        if rec is None or rec.ended:
+            raise UnknownCall(call_id)
+        return rec
+
+    def _live_calls(self, but: str = "") -> list[CallRecord]:
+        return [r for r in self._calls.values() if not r.ended and r.call_id != but]
+
+    def _snapshot(self, rec: CallRecord) -> ev.CallInfo:
+        info = rec.info()
+        with self._snap_lock:
+            if rec.ended:
+                self._snapshots.pop(rec.call_id, None)
+            else:
+                self._snapshots[rec.call_id] = info
+        return info
+
+    def dial(self, target: str) -> str:
+        if self._acc is None:
+            raise NotRegistered()
+        cfg = self.config
+        uri = normalise_target(target, cfg.sip_domain, cfg.dial_prefix, cfg.transport == "tls")
+        rec = self._new_record("outgoing", uri)
+        call = SipCall(self, self._acc, rec.call_id)
+        rec.pj_call = call
+        rec.state = "calling"
+        try:
+            call.makeCall(uri, pj.CallOpParam(True))
+        except pj.Error:
+            rec.ended = True
+            self._calls.pop(rec.call_id, None)
+            self._reap_now(call)
+            raise
+        self._publish(ev.CallStateChanged(self._snapshot(rec)))
+        return rec.call_id
+
+    def on_incoming_call(self, acc: Any, prm: Any) -> None:
+        call = SipCall(self, acc, "", prm.callId)
+        info = call.getInfo()
+        rec = self._new_record("incoming", str(info.remoteUri))
+        call.call_id = rec.call_id
+        rec.pj_call = call
+        rec.state = "ringing"
+        offer = str(prm.rdata.wholeMsg)
+        if self.config.srtp_required and "RTP/SAVP" not in offer:
+            # pjsua would fail media with SRTP mandatory anyway; refuse it explicitly
+            rec.srtp_refused = True
+            self._hangup(rec, 488)
+            self._publish(ev.SrtpRefused(rec.call_id, "incoming", "offer without SRTP (488)"))
+            return
+        busy = "busy_on_call" if self._live_calls(but=rec.call_id) else self.agent.busy_reason()
+        if busy:
+            rec.rejected_why = busy
+            self._hangup(rec, 486)
+            self._publish(ev.CallRejected(rec.call_id, 486, busy))
+            return
+        op = pj.CallOpParam()
+        op.statusCode = 180
+        call.answer(op)
+        self._start_ringtone(rec)
+        self._publish(ev.IncomingCall(self._snapshot(rec)))
+
+    def answer(self, call_id: str) -> None:
+        rec = self._record(call_id)
+        if rec.direction != "incoming" or rec.state not in ("ringing", "early"):
+            raise CallOperationFailed("Only a ringing incoming call can be answered.",
+                                      "Wait for the call to ring.")
+        self._stop_ringtone(rec)
+        op = pj.CallOpParam()
+        op.statusCode = 200
+        rec.pj_call.answer(op)
+
+    def reject(self, call_id: str, code: int) -> None:
+        if code not in (486, 603):
+            raise CallOperationFailed(f"{code} is not a rejection this phone sends.",
+                                      "Use 486 (busy) or 603 (decline).")
+        rec = self._record(call_id)
+        if rec.direction != "incoming" or rec.answered:
+            raise CallOperationFailed("Only a ringing incoming call can be rejected.",
+                                      "Hang up instead.")
+        rec.rejected_why = "agent_rejected"
+        self._hangup(rec, code)
+        self._publish(ev.CallRejected(call_id, code, "agent_rejected"))
+
+    def hangup(self, call_id: str) -> None:
+        self._hangup(self._record(call_id), 0)
+
+    def _hangup(self, rec: CallRecord, code: int) -> None:
+        self._stop_ringtone(rec)
+        if rec.hangup_at is None:
+            rec.hangup_at = self.clock()
+        op = pj.CallOpParam()
+        op.statusCode = code
+        try:
+            rec.pj_call.hangup(op)
+        except pj.Error as exc:
+            log.warning("hangup of %s failed (%s); the watchdog will clean up", rec.call_id,
+                        _pj_error(exc))
+
+    def hold(self, call_id: str) -> None:
+        rec = self._confirmed(call_id)
+        rec.pj_call.setHold(pj.CallOpParam(True))
+        rec.held = True
+
+    def resume(self, call_id: str) -> None:
+        rec = self._confirmed(call_id)
+        op = pj.CallOpParam(True)
+        op.opt.flag = pj.PJSUA_CALL_UNHOLD
+        rec.pj_call.reinvite(op)
+        rec.held = False
+
+    def set_mute(self, call_id: str, muted: bool) -> None:
+        rec = self._record(call_id)
+        rec.muted = muted
+        self._relink(rec)
+        self._publish(ev.CallMediaChanged(self._snapshot(rec)))
+
+    def send_dtmf(self, call_id: str, digits: str) -> None:
+        if not digits or any(c not in "0123456789*#ABCD" for c in digits.upper()):
+            raise CallOperationFailed("DTMF digits must be 0-9, *, # or A-D.", "Check the digits.")
+        rec = self._confirmed(call_id)
+        prm = pj.CallSendDtmfParam()
+        prm.digits = digits
+        prm.method = pj.PJSUA_DTMF_METHOD_RFC2833
+        try:
+            rec.pj_call.sendDtmf(prm)
+        except pj.Error:
+            # the far end did not offer telephone-event: fall back to SIP INFO
+            prm.method = pj.PJSUA_DTMF_METHOD_SIP_INFO
+            rec.pj_call.sendDtmf(prm)
+
+    def blind_transfer(self, call_id: str, target: str) -> None:
+        rec = self._confirmed(call_id)
+        cfg = self.config
+        uri = normalise_target(target, cfg.sip_domain, cfg.dial_prefix, cfg.transport == "tls")
+        rec.transfer_kind = "blind"
+        rec.pj_call.xfer(uri, pj.CallOpParam(True))
+
+    def attended_transfer(self, call_id: str, consult_call_id: str) -> None:
+        rec = self._confirmed(call_id)
+        consult = self._confirmed(consult_call_id)
+        rec.transfer_kind = "attended"
+        consult.transfer_kind = "attended"
+        rec.pj_call.xferReplaces(consult.pj_call, pj.CallOpParam(True))
+
+    def _confirmed(self, call_id: str) -> CallRecord:
+        rec = self._record(call_id)
+        if rec.state != "confirmed":
+            raise CallOperationFailed("The call is not connected yet.", "Wait until it is answered.")
+        return rec
+
+    def on_call_state(self, call: Any) -> None:
+        rec = self._calls.get(call.call_id)
+        if rec is None or rec.ended:
+            return
+        info = call.getInfo()
+        state = PJ_STATE_NAMES.get(int(info.state), "null")
+        if state == "ringing" and rec.direction == "incoming":
+            state = "ringing"
+        rec.last_code = int(info.lastStatusCode)
+        rec.last_reason = str(info.lastReason)[:80]
+        if state != rec.state:
+            rec.state = state
+            rec.state_since = self.clock()
+        if state == "disconnected":
+            self._finish(rec, rec.end_cause())
+            return
+        if state == "confirmed" and not rec.answered:
+            rec.answered = True
+            self._stop_ringtone(rec)
+            self._publish(ev.CallAnswered(rec.call_id, rec.direction, rec.srtp_suite))
+        self._publish(ev.CallStateChanged(self._snapshot(rec)))
+
+    def _finish(self, rec: CallRecord, cause: str) -> None:
+        self._stop_ringtone(rec)
+        self._unlink(rec)
+        rec.ended = True
+        rec.state = "disconnected"
+        rec.media_active = False
+        info = ended_info(self._snapshot(rec))
+        self._publish(ev.CallStateChanged(info))
+        self._publish(ev.CallEnded(info, cause))
+        self._reap.append(rec.call_id)
+        if rec.answered and not self._live_calls() and self.agent.call_finished():
+            self._publish_agent()
+
+    def on_sdp_created(self, call: Any, prm: Any) -> None:
+        rec = self._calls.get(call.call_id)
+        if rec is None:
+            return
+        # as the answerer our SDP carries the one suite chosen; as the offerer the remote's does
+        suite = crypto_suite_in(str(prm.sdp.wholeSdp)) if str(prm.remSdp.wholeSdp) else ""
+        if suite:
+            rec.srtp_suite = suite
+
+    def on_call_media_state(self, call: Any) -> None:
+        rec = self._calls.get(call.call_id)
+        if rec is None or rec.ended:
+            return
+        info = call.getInfo()
+        rec.media_active = False
+        rec.audio_index = -1
+        rec.remote_held = False
+        for i, mi in enumerate(info.media):
+            if mi.type != pj.PJMEDIA_TYPE_AUDIO:
+                continue
+            if mi.status == pj.PJSUA_CALL_MEDIA_REMOTE_HOLD:
+                rec.remote_held = True
+            if mi.status in (pj.PJSUA_CALL_MEDIA_ACTIVE, pj.PJSUA_CALL_MEDIA_REMOTE_HOLD):
+                rec.media_active = True
+                rec.audio_index = i
+            if mi.status == pj.PJSUA_CALL_MEDIA_LOCAL_HOLD:
+                rec.audio_index = i
+            break
+        if rec.audio_index >= 0 and self.config.srtp_required and not self._media_is_srtp(rec):
+            rec.srtp_refused = True
+            self._publish(ev.SrtpRefused(rec.call_id, rec.direction, "answer without SRTP"))
+            self._hangup(rec, 488)
+            return
+        if rec.audio_index >= 0 and not rec.srtp_suite:
+            rec.srtp_suite = self._suite_from_dump(rec)
+        self._relink(rec)
+        self._publish(ev.CallMediaChanged(self._snapshot(rec)))
+
+    def _media_is_srtp(self, rec: CallRecord) -> bool:
+        try:
+            proto = int(rec.pj_call.getStreamInfo(rec.audio_index).proto)
+        except pj.Error:
+            return False
+        return bool(proto & pj.PJMEDIA_TP_PROFILE_SRTP)
+
+    def _suite_from_dump(self, rec: CallRecord) -> str:
+        # The dump is parsed here and discarded; it holds URIs and is never logged.
+        try:
+            text = str(rec.pj_call.dump(True, ""))
+        except pj.Error:
+            return ""
+        for line in text.splitlines():
+            if "SRTP status" in line and "Crypto-suite" in line:
+                return line.split("Crypto-suite:", 1)[1].strip().split()[0].upper()
+        return ""
+
+    def on_dtmf(self, call: Any, digit: str) -> None:
+        rec = self._calls.get(call.call_id)
+        if rec is not None and not rec.ended:
+            self._publish(ev.DtmfReceived(rec.call_id, digit))
+
+    def on_transfer_status(self, call: Any, prm: Any) -> None:
+        rec = self._calls.get(call.call_id)
+        if rec is None or rec.ended:
+            return
+        code = int(prm.statusCode)
+        final = bool(prm.finalNotify)
+        self._publish(ev.TransferProgress(rec.call_id, code, final))
+        if not final:
+            return
+        prm.cont = False
+        success = code // 100 == 2
+        self._publish(ev.CallTransferred(rec.call_id, rec.transfer_kind or "blind", success))
+        if success:
+            rec.transferred = True
+            self._hangup(rec, 0)
+            for other in self._live_calls(but=rec.call_id):
+                if other.transfer_kind == "attended":
+                    other.transferred = True
+
+    # ----------------------------------------------------------------- audio wiring
+    def _call_audio(self, rec: CallRecord) -> Any:
+        if rec.ended or not rec.media_active or rec.audio_index < 0:
+            raise CallOperationFailed("The call has no active audio.", "Wait until it is connected.")
+        return rec.pj_call.getAudioMedia(rec.audio_index)
+
+    def _mic(self) -> Any:
+        if self._mic_player is not None:
+            return self._mic_player
+        return self._ep.audDevManager().getCaptureDevMedia()
+
+    def _speaker(self) -> Any:
+        return self._ep.audDevManager().getPlaybackDevMedia()
+
+    def _unlink(self, rec: CallRecord) -> None:
+        for src, sink in rec.links:
+            try:
+                src.stopTransmit(sink)
+            except pj.Error:
+                pass  # the port went away with the media; nothing to undo
+        rec.links.clear()
+
+    def _relink(self, rec: CallRecord) -> None:
+        """(Re)connect mic -> call and call -> speaker after any media or mute change."""
+        self._unlink(rec)
+        if rec.ended or not rec.media_active or rec.audio_index < 0 or rec.held:
+            return
+        aud = rec.pj_call.getAudioMedia(rec.audio_index)
+        links = [(aud, self._speaker())]
+        if not rec.muted:
+            links.append((self._mic(), aud))
+        for src, sink in links:
+            src.startTransmit(sink)
+            rec.links.append((src, sink))
+
+    def _relink_all(self) -> None:
+        for rec in self._calls.values():
+            if not rec.ended and rec.media_active:
+                try:
+                    self._relink(rec)
+                except pj.Error as exc:
+                    log.warning("could not reconnect call audio (%s)", _pj_error(exc))
+
+    def media_port(self, name: str) -> Any:
+        """'mic', 'speaker' or a call id -> its AudioMedia (for bridge wiring)."""
+        if name == "mic":
+            return self._mic()
+        if name == "speaker":
+            return self._speaker()
+        return self._call_audio(self._record(name))
+
+    def connect_audio(self, source: str, sink: str) -> None:
+        self.media_port(source).startTransmit(self.media_port(sink))
+
+    def disconnect_audio(self, source: str, sink: str) -> None:
+        self.media_port(source).stopTransmit(self.media_port(sink))
+
+    def start_recording(self, call_id: str, path: Path) -> None:
+        rec = self._record(call_id)
+        aud = self._call_audio(rec)
+        recorder = pj.AudioMediaRecorder()
+        recorder.createRecorder(str(path))
+        aud.startTransmit(recorder)
+        rec.recorder = recorder
+        rec.recorder_path = path
+
+    def stop_recording(self, call_id: str) -> None:
+        """Resolves once the WAV is complete on disk."""
+        rec = self._calls.get(call_id)
+        if rec is None or rec.recorder is None:
+            return
+        path, rec.recorder_path = rec.recorder_path, None
+        rec.recorder = None
+        # The bridge removes the port (and finalises the WAV header) on its next clock tick.
+        deadline = time.monotonic() + 1.0
+        while path is not None and time.monotonic() < deadline and not wav_complete(path):
+            self._ep.libHandleEvents(10)
+
+    def play_into_call(self, call_id: str, wav: Path) -> None:
+        aud = self._call_audio(self._record(call_id))
+        player = pj.AudioMediaPlayer()
+        player.createPlayer(str(wav), 0)
+        player.startTransmit(aud)
+        self._players[call_id] = player
+
+    def _start_ringtone(self, rec: CallRecord) -> None:
+        if self._ring_player is None:
+            tone = pj.ToneGenerator()
+            tone.createToneGenerator()
+            self._ring_player = tone
+        desc = pj.ToneDesc()
+        desc.freq1, desc.freq2, desc.on_msec, desc.off_msec, desc.volume = 440, 480, 2000, 4000, 0
+        tones = pj.ToneDescVector()
+        tones.append(desc)
+        self._ring_player.play(tones, True)
+        self._ring_player.startTransmit(self._speaker())
+        rec.ringing_tone = True
+
+    def _stop_ringtone(self, rec: CallRecord) -> None:
+        if not rec.ringing_tone:
+            return
+        rec.ringing_tone = False
+        if self._ring_player is not None and not any(r.ringing_tone for r in self._calls.values()):
+            self._ring_player.stop()
+            try:
+                self._ring_player.stopTransmit(self._speaker())
+            except pj.Error:
+                pass  # the device changed under us; the tone is stopped anyway
+
+    # ----------------------------------------------------------------- agent state
+    def set_agent_state(self, state: AgentState, reason: str) -> None:
+        self.agent.set(state, reason)
+        self._publish_agent()
+
+    def _publish_agent(self) -> None:
+        a = self.agent
+        self._publish(ev.AgentStateChanged(a.state.value, a.reason, a.seconds_left()))
+
+    # ----------------------------------------------------------------- teardown
+    def _reap_calls(self) -> None:
+        """Drop Call objects of ended calls (never inside their own callback)."""
+        while self._reap:
+            rec = self._calls.pop(self._reap.pop(), None)
+            if rec is None:
+                continue
+            self._players.pop(rec.call_id, None)
+            rec.recorder = None
+            call, rec.pj_call = rec.pj_call, None
+            self._reap_now(call)
+
+    def _reap_now(self, call: Any) -> None:
+        del call
+
+    def _shutdown(self) -> list[str]:
+        problems: list[str] = []
+        ep = self._ep
+        try:
+            for rec in self._live_calls():
+                self._hangup(rec, 0)
+            deadline = time.monotonic() + 3
+            while self._live_calls() and time.monotonic() < deadline:
+                ep.libHandleEvents(10)
+                self._watchdog(self.clock())
+            for rec in self._live_calls():
+                problems.append("a call did not end in time")
+                self._finish(rec, "watchdog")
+            self._reap_calls()
+            self._players.clear()
+            self._mic_player = None
+            self._ring_player = None
+            for fut in self._reg_waiters + self._unreg_waiters:
+                if not fut.done():
+                    fut.cancel()
+            if self._acc is not None:
+                acc = self._acc
+                if acc.getInfo().regIsActive:
+                    try:
+                        acc.setRegistration(False)
+                    except pj.Error as exc:
+                        problems.append(f"unregister: {_pj_error(exc)}")
+                    deadline = time.monotonic() + 2
+                    while time.monotonic() < deadline and acc.getInfo().regIsActive:
+                        ep.libHandleEvents(10)
+                self._acc = None
+                acc.shutdown()  # after this the account must not be touched again
+                del acc
+        except Exception as exc:
+            log.exception("error while stopping calls")
+            problems.append(type(exc).__name__)
+        while self._queue:
+            _, fut = self._queue.popleft()
+            if fut.set_running_or_notify_cancel():
+                from agent_desktop.phone.errors import PhoneNotRunning
+
+                fut.set_exception(PhoneNotRunning())
+        self._destroy_endpoint()
+        return problems
+
+    def _destroy_endpoint(self) -> None:
+        ep, self._ep = self._ep, None
+        if ep is None:
+            return
+        self._calls.clear()
+        self._layer = None
+        try:
+            ep.libDestroy()
+        except pj.Error as exc:
+            log.error("pjsua2 did not shut down cleanly (%s)", _pj_error(exc))
+        del ep
+        log.info("SIP engine stopped")
+
+
+def wav_complete(path: Path) -> bool:
+    """True once a WAV's RIFF size field has been written (pjmedia writes it on close)."""
+    try:
+        with open(path, "rb") as f:
+            head = f.read(8)
+    except OSError:
+        return False
+    return len(head) == 8 and head[:4] == b"RIFF" and head[4:8] != b"\0\0\0\0"
+
+
+def _expect(values: dict[str, tuple[Any, Any]]) -> None:
+    """Fail loudly when a pjsua2 setting did not take effect (SWIG ignores misspellings)."""
+    wrong = [name for name, (got, want) in values.items() if got != want]
+    if wrong:
+        raise PhoneConfigError(
+            "These pjsua2 settings did not take effect: " + ", ".join(sorted(wrong)) + ".",
+            "Report this: the pjsua2 binding does not match what the phone expects.")
+
+
+def _tls_protocol(proto: int) -> str:
+    names = {getattr(pj, f"PJ_SSL_SOCK_PROTO_{n}", -1): n.replace("_", ".").replace("TLS1", "TLS 1")
+             for n in ("TLS1", "TLS1_1", "TLS1_2", "TLS1_3")}
+    return names.get(int(proto), f"0x{int(proto):x}")
+
+
+__all__ = ["PhoneError", "SipThread"]
