@@ -50,6 +50,7 @@ class CallRecord:
     # (source, sink) AudioMedia pairs this engine connected, undone on media changes
     links: list[tuple[Any, Any]] = field(default_factory=list)
     ended: bool = False
+    watchdog: bool = False
 
     def info(self) -> CallInfo:
         return CallInfo(
@@ -62,6 +63,8 @@ class CallRecord:
     def end_cause(self) -> str:
         if self.srtp_refused:
             return "srtp_refused"
+        if self.watchdog:
+            return "watchdog"
         if self.transferred:
             return "transferred"
         if self.rejected_why:

@@ -335,6 +335,8 @@ class SipThread:
                 self._force_cleanup(rec, now - rec.state_since)
             elif rec.state != "confirmed" and now - rec.created > cfg.call_setup_timeout_seconds:
                 log.warning("call %s stuck in %s; hanging up", rec.call_id, rec.state)
+                rec.watchdog = True
+                self._publish(ev.CallCleanedUp(rec.call_id, rec.state, round(now - rec.created, 1)))
                 self._hangup(rec, 480 if rec.direction == "incoming" and not rec.answered else 0)
 
     def _force_cleanup(self, rec: CallRecord, seconds: float) -> None:

@@ -94,8 +94,15 @@ def run_peer() -> int:
 
         def onCallMediaState(self, prm: Any) -> None:
             info = self.getInfo()
-            for mi in info.media:
+            for i, mi in enumerate(info.media):
                 if mi.type == pj.PJMEDIA_TYPE_AUDIO:
+                    if mi.status == pj.PJSUA_CALL_MEDIA_ACTIVE:
+                        # like a real phone: (null) mic -> call -> (null) speaker, which keeps
+                        # the stream clocked so DTMF is sent even when nothing else plays
+                        aud = self.getAudioMedia(i)
+                        adm = ep.audDevManager()
+                        adm.getCaptureDevMedia().startTransmit(aud)
+                        aud.startTransmit(adm.getPlaybackDevMedia())
                     emit({"event": "media", "call": info.id, "status": int(mi.status)})
 
         def onDtmfDigit(self, prm: Any) -> None:
