@@ -8,6 +8,7 @@ is still redacted before it reaches a handler.
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 from typing import Any
 
 import pjsua2 as pj
@@ -21,13 +22,22 @@ _LEVELS = {0: logging.CRITICAL, 1: logging.ERROR, 2: logging.WARNING, 3: logging
 
 
 class RedactingLogWriter(pj.LogWriter):
+    """``on_line`` sees each redacted line first (on the thread pjlib logs from)."""
+
+    def __init__(self, on_line: Callable[[str], None] | None = None) -> None:
+        super().__init__()
+        self._on_line = on_line
+
     def write(self, entry: Any) -> None:
         try:
             text = redact(str(entry.msg).rstrip())
-            if text:
-                log.log(_LEVELS.get(int(entry.level), logging.DEBUG), "%s", text)
+            if not text:
+                return
+            log.log(_LEVELS.get(int(entry.level), logging.DEBUG), "%s", text)
+            if self._on_line is not None:
+                self._on_line(text)
         except Exception:  # noqa: BLE001 - a failing log line must never reach pjlib
-            log.error("a pjsua2 log line could not be written")
+            log.error("a pjsua2 log line could not be handled")
 
 
 def configure(log_config: Any, writer: RedactingLogWriter, level: int = MAX_LEVEL) -> None:

@@ -51,7 +51,9 @@ from agent_desktop.phone.sip_objects import SipAccount, SipCall, SipEndpoint
 log = logging.getLogger(__name__)
 T = TypeVar("T")
 
-TCP_NODELAY = (6, 1)  # IPPROTO_TCP, TCP_NODELAY
+TCP_NODELAY = (6, 1)
+LOCAL_MEDIA_FAILURE = "Unable to create media session"  # pjsua's reason, not the far end's
+REFUSED_OFFER = "Error initializing media channel: Not Acceptable Here"  # IPPROTO_TCP, TCP_NODELAY
 DeviceLayerFactory = Callable[[Any], DeviceLayer]
 
 
@@ -186,6 +188,13 @@ class SipThread:
             log.exception("pjsua2 callback %s failed", where)
             self._publish(ev.CallbackFailed(where, type(exc).__name__))
 
+    def _on_pj_log(self, line: str) -> None:
+        # pjsua refuses an incoming offer it cannot secure before any Account callback runs;
+        # its log line is the only trace, so it becomes the audit event here.
+        if self.config.srtp_required and REFUSED_OFFER in line:
+            self._publish(ev.SrtpRefused(uuid.uuid4().hex[:16], "incoming",
+                                         "offer without acceptable SRTP audio refused with 488"))
+
     def _publish(self, event: object) -> None:
         self.bus.publish(event)
 
@@ -202,7 +211,7 @@ class SipThread:
         ecfg.uaConfig.maxCalls = 8
         ecfg.uaConfig.userAgent = "AgentDesktop"
         ecfg.medConfig.threadCnt = 0  # RTP is handled by our libHandleEvents too
-        self._writer = pjlog.RedactingLogWriter()
+        self._writer = pjlog.RedactingLogWriter(self._on_pj_log)
         pjlog.configure(ecfg.logConfig, self._writer)
         _expect({"uaConfig.threadCnt": (ecfg.uaConfig.threadCnt, 0),
                  "medConfig.threadCnt": (ecfg.medConfig.threadCnt, 0)})
@@ -646,6 +655,12 @@ class SipThread:
             rec.state = state
             rec.state_since = self.clock()
         if state == "disconnected":
+            if (rec.direction == "outgoing" and self.config.srtp_required and not rec.srtp_refused
+                    and rec.last_code == 488 and rec.last_reason == LOCAL_MEDIA_FAILURE):
+                # the far end answered, but not with SRTP we accept: pjsua ended the call itself
+                rec.srtp_refused = True
+                self._publish(ev.SrtpRefused(rec.call_id, "outgoing",
+                                             "answer without acceptable SRTP audio; call ended"))
             self._finish(rec, rec.end_cause())
             return
         if state == "confirmed" and not rec.answered:
@@ -901,18 +916,12 @@ class SipThread:
                 if not fut.done():
                     fut.cancel()
             if self._acc is not None:
-                acc = self._acc
-                if acc.getInfo().regIsActive:
-                    try:
-                        acc.setRegistration(False)
-                    except pj.Error as exc:
-                        problems.append(f"unregister: {_pj_error(exc)}")
-                    deadline = time.monotonic() + 2
-                    while time.monotonic() < deadline and acc.getInfo().regIsActive:
-                        ep.libHandleEvents(10)
-                self._acc = None
-                acc.shutdown()  # after this the account must not be touched again
+                acc, self._acc = self._acc, None
+                acc.shutdown()  # sends the un-REGISTER; the account must not be touched again
                 del acc
+                deadline = time.monotonic() + 0.3
+                while time.monotonic() < deadline:
+                    ep.libHandleEvents(10)
         except Exception as exc:
             log.exception("error while stopping calls")
             problems.append(type(exc).__name__)

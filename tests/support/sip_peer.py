@@ -6,7 +6,8 @@ and writes one JSON object per line on stdout: ``{"reply": id, ...}`` answers a 
 test-side driver.
 
 Commands (``{"id": n, "cmd": name, ...}``):
-  start {registrar, user, password, ca, srtp ("mandatory"|"disabled"), bind}
+  start {registrar, user, password, ca, srtp, bind}  srtp: "mandatory", "disabled", or
+                           "strip_answer" (answers an SRTP offer with plain RTP/AVP)
   autoanswer {code}        answer incoming calls with this code (0: leave them ringing)
   call {uri}               -> {call}
   answer {call, code}      hangup {call}     hold {call}    unhold {call}
@@ -110,6 +111,12 @@ def run_peer() -> int:
             dtmf[cid] = dtmf.get(cid, "") + prm.digit
             emit({"event": "dtmf", "call": cid, "digit": prm.digit})
 
+        def onCallSdpCreated(self, prm: Any) -> None:
+            if state["srtp"] == "strip_answer" and prm.remSdp.wholeSdp:
+                # a broken far end: accepts an SRTP offer but answers plain RTP/AVP
+                lines = [ln for ln in prm.sdp.wholeSdp.split("\r\n") if not ln.startswith("a=crypto")]
+                prm.sdp.wholeSdp = "\r\n".join(lines).replace("RTP/SAVP", "RTP/AVP")
+
         def onCallTransferRequest(self, prm: Any) -> None:
             emit({"event": "transfer_request", "call": self.getId()})
             prm.statusCode = 202
@@ -165,7 +172,11 @@ def run_peer() -> int:
         acfg.idUri = f"sips:{c['user']}@{host}"
         acfg.regConfig.registrarUri = c["registrar"]
         acfg.sipConfig.authCreds.append(pj.AuthCredInfo("digest", "*", c["user"], 0, c["password"]))
-        if c.get("srtp", "mandatory") == "mandatory":
+        state["srtp"] = c.get("srtp", "mandatory")
+        if state["srtp"] == "strip_answer":
+            acfg.mediaConfig.srtpUse = pj.PJMEDIA_SRTP_OPTIONAL
+            acfg.mediaConfig.srtpSecureSignaling = 0
+        elif state["srtp"] == "mandatory":
             acfg.mediaConfig.srtpUse = pj.PJMEDIA_SRTP_MANDATORY
             acfg.mediaConfig.srtpSecureSignaling = 1
         else:
