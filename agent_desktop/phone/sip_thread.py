@@ -14,6 +14,7 @@ import logging
 import threading
 import time
 import uuid
+import weakref
 from collections.abc import Callable
 from concurrent.futures import Future
 from pathlib import Path
@@ -94,6 +95,7 @@ class SipThread:
         self._tls_problem = ""
         self._tls_up = False
         self._calls: dict[str, CallRecord] = {}
+        self._all_calls: weakref.WeakSet[Any] = weakref.WeakSet()
         self._reap: list[str] = []
         self._mic_player: Any = None
         self._ring_player: Any = None
@@ -154,8 +156,9 @@ class SipThread:
             while not self._stop.is_set():
                 self._drain()
                 self._ep.libHandleEvents(self.poll_ms)
-                self._reap_calls()
-                self._periodic()
+                if self._reap:
+                    self.guard("reap", self._reap_calls)
+                self.guard("periodic", self._periodic)
         except BaseException as exc:
             log.exception("SIP loop failed")
             self._publish(ev.CallbackFailed("sip_loop", type(exc).__name__))
@@ -175,10 +178,13 @@ class SipThread:
         try:
             fut.set_result(fn())
         except pj.Error as exc:
-            fut.set_exception(CallOperationFailed(f"The phone could not do that ({_pj_error(exc)}).",
-                                                  "Check the call state and try again."))
+            err = CallOperationFailed(f"The phone could not do that ({_pj_error(exc)}).",
+                                      "Check the call state and try again.")
+            err.__context__ = None  # the pjsua2 error's frames would keep Call objects alive
+            fut.set_exception(err)
         except BaseException as exc:  # noqa: BLE001 - delivered to the caller through the future
-            fut.set_exception(exc)
+            # drop our frames (they hold pjsua2 objects) so nothing outlives the Endpoint
+            fut.set_exception(exc.with_traceback(None))
 
     def guard(self, where: str, fn: Callable[..., None], *args: Any) -> None:
         """Run a callback body; an exception becomes a log line and an event."""
@@ -275,7 +281,7 @@ class SipThread:
         reg.timeoutSec = cfg.register_expires_seconds
         reg.retryIntervalSec = cfg.register_retry_seconds
         reg.firstRetryIntervalSec = min(5, cfg.register_retry_seconds)
-        reg.randomRetryIntervalSec = 10
+        reg.randomRetryIntervalSec = max(1, cfg.register_retry_seconds // 5)
         reg.dropCallsOnFail = False
         if cfg.outbound_proxy:
             acfg.sipConfig.proxies.append(cfg.outbound_proxy)
@@ -386,21 +392,23 @@ class SipThread:
         if old is not None and (old.capture, old.playback) == (res.capture, res.playback):
             self._resolution = res
             return
-        for role, name in res.missing:
-            if old is None or (role, name) not in old.missing:
-                log.warning("the chosen %s device is gone; using the system default", role)
-                self._publish(ev.AudioDeviceFallback(role, name))
         try:
             self._layer.apply(res.capture, res.playback)
-        except pj.Error as exc:
-            log.error("could not switch audio devices (%s); falling back to the default", _pj_error(exc))
+        except Exception as exc:  # noqa: BLE001 - a sound driver failure must never end a call
+            log.error("could not switch audio devices (%s); falling back to the default",
+                      _pj_error(exc))
+            self._publish(ev.CallbackFailed("audio_device", type(exc).__name__))
             try:
                 self._layer.apply(DEFAULT, DEFAULT)
-            except pj.Error:
+            except Exception:  # noqa: BLE001 - last resort below keeps the bridge clocked
                 log.error("the default audio device failed too; using the null device")
                 self._ep.audDevManager().setNullDev()
         self._resolution = res
         self._relink_all()
+        for role, name in res.missing:
+            if old is None or (role, name) not in old.missing:
+                log.warning("the chosen %s device is gone; using the system default", role)
+                self._publish(ev.AudioDeviceFallback(role, name))
 
     def set_devices(self, capture: str | None, playback: str | None, ring: str | None) -> None:
         from dataclasses import replace
@@ -514,6 +522,7 @@ class SipThread:
         uri = normalise_target(target, cfg.sip_domain, cfg.dial_prefix, cfg.transport == "tls")
         rec = self._new_record("outgoing", uri)
         call = SipCall(self, self._acc, rec.call_id)
+        self._all_calls.add(call)
         rec.pj_call = call
         rec.state = "calling"
         try:
@@ -528,6 +537,7 @@ class SipThread:
 
     def on_incoming_call(self, acc: Any, prm: Any) -> None:
         call = SipCall(self, acc, "", prm.callId)
+        self._all_calls.add(call)
         info = call.getInfo()
         rec = self._new_record("incoming", str(info.remoteUri))
         call.call_id = rec.call_id
@@ -940,6 +950,10 @@ class SipThread:
             return
         self._calls.clear()
         self._layer = None
+        for call in list(self._all_calls):
+            # a Call deleted after libDestroy aborts the process in pjsua_call_set_user_data;
+            # one still referenced somewhere (a listener, a traceback) is leaked instead
+            call.thisown = False
         try:
             ep.libDestroy()
         except pj.Error as exc:

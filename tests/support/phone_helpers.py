@@ -78,3 +78,51 @@ def dominant_frequency(path: Path, skip_seconds: float = 0.3) -> tuple[float, fl
 def rms_level(path: Path, skip_seconds: float = 0.3) -> float:
     data, _ = read_wav(path, skip_seconds)
     return float(np.sqrt(np.mean(data ** 2))) if len(data) else 0.0
+
+
+class SimulatedDevices:
+    """A DeviceLayer that lists named devices and lets a test unplug them.
+
+    pjsua2 has no portable hot-plug event, so the engine polls its layer; this one stands
+    in for the platform list while the audio itself runs on pjsua2's null device.
+    """
+
+    def __init__(self, names: list[str]) -> None:
+        self._lock = threading.Lock()
+        self.present = list(names)
+        self.applied: list[tuple[int, int]] = []
+        self.fail_apply = False
+        self._adm: Any = None
+
+    def factory(self, endpoint: Any) -> SimulatedDevices:
+        self._adm = endpoint.audDevManager()
+        return self
+
+    def devices(self) -> list[Any]:
+        from agent_desktop.phone.probe import AudioDevice
+
+        with self._lock:
+            return [AudioDevice(i, n, "simulated", 1, 1) for i, n in enumerate(self.present)]
+
+    def unplug(self, name: str) -> None:
+        with self._lock:
+            self.present.remove(name)
+
+    def apply(self, capture: int, playback: int) -> None:
+        if self.fail_apply:
+            raise RuntimeError("simulated driver failure")
+        self.applied.append((capture, playback))
+        self._adm.setNullDev()
+
+
+class FailingBus(EventBus):
+    """A bus whose publish raises for one event type: an exception inside a pjsua2 callback."""
+
+    def __init__(self, fail_on: type) -> None:
+        super().__init__()
+        self.fail_on = fail_on
+
+    def publish(self, event: object) -> None:
+        if isinstance(event, self.fail_on):
+            raise RuntimeError("listener infrastructure failed")
+        super().publish(event)
