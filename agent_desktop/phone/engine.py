@@ -36,14 +36,15 @@ T = TypeVar("T")
 class Phone:
     def __init__(self, config: PhoneConfig, bus: EventBus, *,
                  device_layer: DeviceLayerFactory | None = None,
-                 capture_file: Path | None = None, poll_ms: int = 5,
+                 capture_file: Path | None = None, poll_ms: int = 5, idle_poll_ms: int = 20,
                  clock: Callable[[], float] = time.monotonic) -> None:
         """``capture_file``: a WAV looped as the microphone (headless demo, tests);
-        ``device_layer``: builds the audio device layer from the Endpoint (injected fakes)."""
+        ``device_layer``: builds the audio device layer from the Endpoint (injected fakes);
+        ``poll_ms``/``idle_poll_ms``: libHandleEvents timeout around activity / when idle."""
         self.config = config.validated()
         self.bus = bus
         self._kw: dict[str, Any] = dict(device_layer=device_layer, capture_file=capture_file,
-                                        poll_ms=poll_ms, clock=clock)
+                                        poll_ms=poll_ms, idle_poll_ms=idle_poll_ms, clock=clock)
         self._lock = threading.Lock()
         self._sip: SipThread | None = None
 

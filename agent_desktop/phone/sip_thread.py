@@ -53,6 +53,7 @@ log = logging.getLogger(__name__)
 T = TypeVar("T")
 
 TCP_NODELAY = (6, 1)
+ACTIVE_SECONDS = 3.0  # fast polling lasts this long after the last command
 LOCAL_MEDIA_FAILURE = "Unable to create media session"  # pjsua's reason, not the far end's
 REFUSED_OFFER = "Error initializing media channel: Not Acceptable Here"  # IPPROTO_TCP, TCP_NODELAY
 DeviceLayerFactory = Callable[[Any], DeviceLayer]
@@ -68,12 +69,14 @@ def _pj_error(exc: Exception) -> str:
 class SipThread:
     def __init__(self, config: PhoneConfig, bus: EventBus, *,
                  device_layer: DeviceLayerFactory | None = None,
-                 capture_file: Path | None = None, poll_ms: int = 5,
+                 capture_file: Path | None = None, poll_ms: int = 5, idle_poll_ms: int = 20,
                  clock: Callable[[], float] = time.monotonic) -> None:
         self.config = config
         self.bus = bus
         self.clock = clock
         self.poll_ms = poll_ms
+        self.idle_poll_ms = idle_poll_ms
+        self._last_activity = time.monotonic()
         self._device_layer_factory = device_layer
         self._capture_file = capture_file
         self._queue: collections.deque[tuple[Callable[[], Any], Future[Any]]] = collections.deque()
@@ -154,8 +157,13 @@ class SipThread:
         self._started.set_result(None)
         try:
             while not self._stop.is_set():
-                self._drain()
-                self._ep.libHandleEvents(self.poll_ms)
+                if self._queue:
+                    self._last_activity = time.monotonic()
+                    self._drain()
+                # Nothing can wake libHandleEvents early from another thread, so a queued
+                # command waits up to one poll: poll fast around activity, slowly when idle.
+                busy = self._calls or time.monotonic() - self._last_activity < ACTIVE_SECONDS
+                self._ep.libHandleEvents(self.poll_ms if busy else self.idle_poll_ms)
                 if self._reap:
                     self.guard("reap", self._reap_calls)
                 self.guard("periodic", self._periodic)

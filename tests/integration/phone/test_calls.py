@@ -210,3 +210,25 @@ def test_attended_transfer_joins_caller_and_consulted_peer(
     while phone.calls():
         assert time.monotonic() < deadline, phone.calls()
         time.sleep(0.1)
+
+
+def test_early_media_flows_before_answer_and_cancel_ends_the_attempt(
+        phone: Phone, recorder: EventRecorder, clean_peers: Peers, tmp_path: Path) -> None:
+    peer = clean_peers.get("peer3")
+    peer.cmd("autoanswer", code=183)  # session progress with SDP: early media
+    call_id = phone.dial("peer3").result(5)
+    early = recorder.wait(ev.CallMediaChanged,
+                          lambda e: e.call.call_id == call_id and e.call.media_active).call
+    assert early.state == "early" and early.srtp_suite.startswith("AES")
+    pcall = peer_media(peer)
+    peer.cmd("play", call=pcall, freq=PEER_TONE_HZ)  # e.g. an IVR greeting before answer
+    mine = tmp_path / "early.wav"
+    phone.start_recording(call_id, mine).result(5)
+    time.sleep(1.5)
+    phone.stop_recording(call_id).result(5)
+    assert abs(dominant_frequency(mine)[0] - PEER_TONE_HZ) < 5
+    phone.cancel(call_id).result(5)
+    assert recorder.wait(ev.CallEnded, lambda e: e.call.call_id == call_id).cause == "local_hangup"
+    gone = peer.wait_event(lambda e: e.get("event") == "call_state" and e["state"] == "disconnected")
+    assert gone["code"] == 487, gone  # Request Terminated: a CANCEL, not a BYE
+    assert not recorder.of(ev.CallAnswered)
