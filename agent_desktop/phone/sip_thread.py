@@ -26,6 +26,7 @@ from agent_desktop.bus import EventBus
 from agent_desktop.phone import events as ev
 from agent_desktop.phone import pjlog
 from agent_desktop.phone.agent_state import AgentAvailability, AgentState
+from agent_desktop.phone.backoff import Backoff
 from agent_desktop.phone.calls import PJ_STATE_NAMES, CallRecord, crypto_suite_in, ended_info
 from agent_desktop.phone.config import PhoneConfig
 from agent_desktop.phone.credentials import SipCredentials
@@ -97,6 +98,9 @@ class SipThread:
         self._unreg_waiters: list[Future[ev.RegistrationChanged]] = []
         self._tls_problem = ""
         self._tls_up = False
+        self._want_registered = False
+        self._retry_at: float | None = None
+        self._backoff = Backoff(config.register_retry_seconds)
         self._calls: dict[str, CallRecord] = {}
         self._all_calls: weakref.WeakSet[Any] = weakref.WeakSet()
         self._reap: list[str] = []
@@ -287,10 +291,8 @@ class SipThread:
         reg = acfg.regConfig
         reg.registrarUri = cfg.registrar
         reg.timeoutSec = cfg.register_expires_seconds
-        reg.retryIntervalSec = cfg.register_retry_seconds
-        reg.firstRetryIntervalSec = min(5, cfg.register_retry_seconds)
-        reg.randomRetryIntervalSec = max(1, cfg.register_retry_seconds // 5)
-        reg.dropCallsOnFail = False
+        reg.retryIntervalSec = 0  # the engine retries itself, with backoff (see _retry_registration)
+        reg.dropCallsOnFail = False  # calls keep their media while the registrar is away
         if cfg.outbound_proxy:
             acfg.sipConfig.proxies.append(cfg.outbound_proxy)
         acfg.sipConfig.transportId = self._transport_id
@@ -308,7 +310,8 @@ class SipThread:
         med.transportConfig.publicAddress = cfg.advertised_address
         expected = {
             "regConfig.registrarUri": (reg.registrarUri, cfg.registrar),
-            "regConfig.retryIntervalSec": (reg.retryIntervalSec, cfg.register_retry_seconds),
+            "regConfig.retryIntervalSec": (reg.retryIntervalSec, 0),
+            "regConfig.dropCallsOnFail": (bool(reg.dropCallsOnFail), False),
             "sipConfig.transportId": (acfg.sipConfig.transportId, self._transport_id),
             "mediaConfig.srtpUse": (med.srtpUse, pj.PJMEDIA_SRTP_MANDATORY if cfg.srtp_required
                                     else pj.PJMEDIA_SRTP_OPTIONAL),
@@ -335,6 +338,7 @@ class SipThread:
             return
         self._next_periodic = now + 0.5
         self._watchdog(now)
+        self._retry_registration(now)
         if self.agent.tick():
             self._publish_agent()
         if now >= self._next_quality:
@@ -446,6 +450,9 @@ class SipThread:
             self._acc.modify(acfg)
             self._acc.setRegistration(True)
         self._acc_user = creds.user
+        self._want_registered = True
+        self._retry_at = None
+        self._backoff.reset()
         self._set_registration(ev.RegistrationChanged("registering", 0, "registering"))
         return waiter
 
@@ -454,6 +461,8 @@ class SipThread:
             raise NotRegistered()
         waiter: Future[ev.RegistrationChanged] = Future()
         self._unreg_waiters.append(waiter)
+        self._want_registered = False
+        self._retry_at = None
         self._acc.setRegistration(False)
         return waiter
 
@@ -469,6 +478,10 @@ class SipThread:
             if problem:
                 self._tls_problem = problem
             self._publish(ev.TransportSecurity(False, verify_problem=problem))
+            if self._want_registered and self._registration.state == "registered":
+                # the registrar went away under a good registration: pjsua will not notice
+                # until the next refresh, so re-register now (with backoff while it is down)
+                self._schedule_retry()
 
     def on_reg_state(self, acc: Any, prm: Any) -> None:
         info = acc.getInfo()
@@ -476,12 +489,16 @@ class SipThread:
         if code // 100 == 2 and info.regIsActive:
             event = ev.RegistrationChanged("registered", code, "registered", int(info.regExpiresSec))
             self._tls_problem = ""
+            self._backoff.reset()
+            self._retry_at = None
         elif code // 100 == 2:
             event = ev.RegistrationChanged("unregistered", code, "unregistered")
         else:
             reason = registration_reason(code, str(prm.reason), self._tls_problem)
             event = ev.RegistrationChanged("failed", code, reason)
             log.warning("registration failed: %s", reason)
+            if self._want_registered:
+                self._schedule_retry()
         self._set_registration(event)
         waiters = self._unreg_waiters if event.state == "unregistered" else self._reg_waiters
         if event.state == "failed":
@@ -491,6 +508,24 @@ class SipThread:
             if not w.done():
                 w.set_result(event)
         waiters.clear()
+
+    def _schedule_retry(self) -> None:
+        if self._retry_at is None:
+            delay = self._backoff.next_delay()
+            self._retry_at = self.clock() + delay
+            log.info("re-registering in %.1f s", delay)
+
+    def _retry_registration(self, now: float) -> None:
+        if self._retry_at is None or now < self._retry_at or self._acc is None:
+            return
+        self._retry_at = None
+        try:
+            self._acc.setRegistration(True)
+        except pj.Error as exc:  # e.g. a REGISTER still in flight: try again later
+            log.info("re-registration deferred (%s)", _pj_error(exc))
+            self._schedule_retry()
+            return
+        self._set_registration(ev.RegistrationChanged("registering", 0, "registering again"))
 
     def _set_registration(self, event: ev.RegistrationChanged) -> None:
         with self._snap_lock:

@@ -100,7 +100,7 @@ _ALL: list[Setting] = [
     Setting("sip.register_expires_seconds", int, 300, "Lifetime of a SIP registration",
             minimum=60, maximum=3600, policy_only=True),
     Setting("sip.register_retry_seconds", int, 30,
-            "Wait between re-registration attempts after a failure (randomised by up to 10 s)",
+            "Longest wait between re-registration attempts (backoff from 2 s, +-20 % jitter)",
             minimum=5, maximum=600, policy_only=True),
     Setting("sip.call_setup_timeout_seconds", int, 120,
             "A call not answered or connected within this time is cleaned up",

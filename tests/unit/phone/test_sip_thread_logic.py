@@ -127,3 +127,14 @@ def test_a_broken_log_hook_never_reaches_pjlib(caplog: pytest.LogCaptureFixture)
 
     RedactingLogWriter(hook).write(Entry("x", 3))  # must not raise
     assert "could not be handled" in caplog.text
+
+
+def test_reregistration_backs_off_exponentially_to_its_cap_and_resets() -> None:
+    from agent_desktop.phone.backoff import Backoff
+
+    b = Backoff(maximum=30, rand=lambda: 0.5)  # 0.5: no jitter
+    assert [b.next_delay() for _ in range(6)] == [2, 4, 8, 16, 30, 30]
+    b.reset()
+    assert b.next_delay() == 2
+    low, high = Backoff(30, rand=lambda: 0.0), Backoff(30, rand=lambda: 1.0)
+    assert low.next_delay() == pytest.approx(1.6) and high.next_delay() == pytest.approx(2.4)
