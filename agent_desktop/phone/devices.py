@@ -27,6 +27,11 @@ class DeviceLayer(Protocol):
         """Use these device indices (DEFAULT for the system default)."""
         ...
 
+    def open_ring(self, playback: int) -> Any:
+        """A conference-bridge sink that plays on device ``playback`` (for the ringtone),
+        or None to ring on the main playback device."""
+        ...
+
 
 class PjDeviceLayer:
     """The sound devices pjsua2 sees (refreshDevs picks up hot-plug where the OS allows)."""
@@ -50,6 +55,14 @@ class PjDeviceLayer:
         self._adm.setCaptureDev(cap)
         self._adm.setPlaybackDev(play)
 
+    def open_ring(self, playback: int) -> Any:
+        import pjsua2 as pj
+
+        # a second sound port on the bridge; capture stays on the default device
+        dev = pj.ExtraAudioDevice(playback, pj.PJMEDIA_AUD_DEFAULT_CAPTURE_DEV)
+        dev.open()
+        return dev if dev.isOpened() else None
+
 
 class NullDeviceLayer:
     """No sound card: pjsua2's null device keeps the conference bridge clocked."""
@@ -62,6 +75,9 @@ class NullDeviceLayer:
 
     def apply(self, capture: int, playback: int) -> None:
         self._adm.setNullDev()
+
+    def open_ring(self, playback: int) -> Any:
+        return None
 
 
 @dataclass(frozen=True)

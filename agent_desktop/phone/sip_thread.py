@@ -106,6 +106,8 @@ class SipThread:
         self._reap: list[str] = []
         self._mic_player: Any = None
         self._ring_player: Any = None
+        self._ring_sink: Any = None  # a separate ring device's bridge port, if chosen
+        self._ring_target: Any = None
         self._players: dict[str, Any] = {}
         self._next_periodic = 0.0
         self._next_quality = 0.0
@@ -416,11 +418,23 @@ class SipThread:
                 log.error("the default audio device failed too; using the null device")
                 self._ep.audDevManager().setNullDev()
         self._resolution = res
+        self._open_ring_device(res)
         self._relink_all()
         for role, name in res.missing:
             if old is None or (role, name) not in old.missing:
                 log.warning("the chosen %s device is gone; using the system default", role)
                 self._publish(ev.AudioDeviceFallback(role, name))
+
+    def _open_ring_device(self, res: Resolution) -> None:
+        assert self._layer is not None
+        self._ring_sink = None
+        if res.ring == DEFAULT or res.ring == res.playback:
+            return
+        try:
+            self._ring_sink = self._layer.open_ring(res.ring)
+        except Exception as exc:  # noqa: BLE001 - no ring device: ring on the headset instead
+            log.warning("could not open the ring device (%s); ringing on the playback device",
+                        _pj_error(exc))
 
     def set_devices(self, capture: str | None, playback: str | None, ring: str | None) -> None:
         from dataclasses import replace
@@ -910,7 +924,8 @@ class SipThread:
         tones = pj.ToneDescVector()
         tones.append(desc)
         self._ring_player.play(tones, True)
-        self._ring_player.startTransmit(self._speaker())
+        self._ring_target = self._ring_sink if self._ring_sink is not None else self._speaker()
+        self._ring_player.startTransmit(self._ring_target)
         rec.ringing_tone = True
 
     def _stop_ringtone(self, rec: CallRecord) -> None:
@@ -920,7 +935,8 @@ class SipThread:
         if self._ring_player is not None and not any(r.ringing_tone for r in self._calls.values()):
             self._ring_player.stop()
             try:
-                self._ring_player.stopTransmit(self._speaker())
+                if self._ring_target is not None:
+                    self._ring_player.stopTransmit(self._ring_target)
             except pj.Error:
                 pass  # the device changed under us; the tone is stopped anyway
 
@@ -965,6 +981,8 @@ class SipThread:
             self._players.clear()
             self._mic_player = None
             self._ring_player = None
+            self._ring_target = None
+            self._ring_sink = None
             for fut in self._reg_waiters + self._unreg_waiters:
                 if not fut.done():
                     fut.cancel()

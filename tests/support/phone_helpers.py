@@ -91,6 +91,7 @@ class SimulatedDevices:
         self._lock = threading.Lock()
         self.present = list(names)
         self.applied: list[tuple[int, int]] = []
+        self.ring_opened: list[int] = []
         self.fail_apply = False
         self._adm: Any = None
 
@@ -107,6 +108,10 @@ class SimulatedDevices:
     def unplug(self, name: str) -> None:
         with self._lock:
             self.present.remove(name)
+
+    def open_ring(self, playback: int) -> Any:
+        self.ring_opened.append(playback)
+        return None  # ring on the (null) playback device
 
     def apply(self, capture: int, playback: int) -> None:
         if self.fail_apply:

@@ -109,10 +109,12 @@ def test_unplugging_the_headset_mid_call_falls_back_without_dropping_the_call(
         clean_peers: Peers, tones: dict[str, Path], tmp_path: Path) -> None:
     devices = SimulatedDevices(["Built-in Audio", "USB Headset"])
     cfg = dataclasses.replace(phone_config, capture_device="USB Headset",
-                              playback_device="USB Headset", device_poll_seconds=1)
+                              playback_device="USB Headset", ring_device="Built-in Audio",
+                              device_poll_seconds=1)
     peer = clean_peers.get("peer2")
     with Phone(cfg, bus, capture_file=tones["engine"], device_layer=devices.factory) as phone:
         assert devices.applied[-1] == (1, 1)
+        assert devices.ring_opened == [0], "the ringtone goes to its own device"
         assert [d.name for d in phone.list_devices().result(5)] == ["Built-in Audio", "USB Headset"]
         assert phone.register(AGENT).result(15).state == "registered"
         call_id, pcall = dial_answered(phone, recorder, peer, "peer2")

@@ -138,3 +138,15 @@ def test_reregistration_backs_off_exponentially_to_its_cap_and_resets() -> None:
     assert b.next_delay() == 2
     low, high = Backoff(30, rand=lambda: 0.0), Backoff(30, rand=lambda: 1.0)
     assert low.next_delay() == pytest.approx(1.6) and high.next_delay() == pytest.approx(2.4)
+
+
+def test_pjsua2_log_config_never_includes_sip_messages() -> None:
+    import pjsua2 as pj
+
+    from agent_desktop.phone import pjlog
+
+    cfg = pj.LogConfig()
+    writer = RedactingLogWriter()
+    pjlog.configure(cfg, writer, level=5)  # asking for message-level logging is capped
+    assert cfg.msgLogging == 0
+    assert cfg.level == cfg.consoleLevel == pjlog.MAX_LEVEL == 3
