@@ -116,7 +116,8 @@ def bare_worker(a: argparse.Namespace) -> dict[str, Any]:
     tcfg.tlsConfig.proto = pj.PJ_SSL_SOCK_PROTO_TLS1_2
     opts = pj.SockOptParams()
     opt = pj.SockOpt()
-    opt.level, opt.optName, opt.optVal = 6, 1, 1
+    opt.level, opt.optName = 6, 1  # TCP_NODELAY
+    opt.setOptValInt(1)
     opts.sockOpts.append(opt)
     tcfg.tlsConfig.sockOptParams = opts
     ep.transportCreate(pj.PJSIP_TRANSPORT_TLS, tcfg)

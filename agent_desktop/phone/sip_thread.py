@@ -269,7 +269,10 @@ class SipThread:
             tls.privKeyFile = cfg.client_key
         opts = pj.SockOptParams()
         opt = pj.SockOpt()
-        opt.level, opt.optName, opt.optVal = TCP_NODELAY[0], TCP_NODELAY[1], 1
+        opt.level, opt.optName = TCP_NODELAY
+        # SockOpt has no optVal attribute in this binding (assigning one is silently ignored,
+        # and pjlib then calls setsockopt with a NULL value): setOptValInt is the only way
+        opt.setOptValInt(1)
         opts.sockOpts.append(opt)
         tls.sockOptParams = opts
         tls = tcfg.tlsConfig  # read back through a fresh proxy, as pjsua2 will

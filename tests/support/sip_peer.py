@@ -162,7 +162,8 @@ def run_peer() -> int:
         tcfg.tlsConfig.proto = pj.PJ_SSL_SOCK_PROTO_TLS1_2
         nodelay = pj.SockOptParams()
         opt = pj.SockOpt()
-        opt.level, opt.optName, opt.optVal = 6, 1, 1
+        opt.level, opt.optName = 6, 1  # TCP_NODELAY
+        opt.setOptValInt(1)
         nodelay.sockOpts.append(opt)
         tcfg.tlsConfig.sockOptParams = nodelay
         ep.transportCreate(pj.PJSIP_TRANSPORT_TLS, tcfg)
