@@ -85,7 +85,7 @@ def engine_worker(a: argparse.Namespace) -> dict[str, Any]:
         idle = _idle(a.idle_seconds)
         after_idle: list[float] = []
         for _ in range(a.after_idle_calls):
-            time.sleep(3.5)  # past the engine's fast-poll window
+            time.sleep(2.0)  # past the engine's fast-poll window
             t0 = time.perf_counter()
             cid = phone.dial(a.target).result(10)
             with lock:
@@ -176,7 +176,7 @@ def bare_worker(a: argparse.Namespace) -> dict[str, Any]:
         while time.monotonic() - t1 < 0.05:
             ep.libHandleEvents(5)
     # a bare script that polls at the engine's idle rate, for the idle baseline
-    idle = _idle(a.idle_seconds, pump=lambda: ep.libHandleEvents(20))
+    idle = _idle(a.idle_seconds, pump=lambda: ep.libHandleEvents(30))
     acc.shutdown()
     del acc
     ep.libDestroy()
@@ -240,7 +240,7 @@ def main() -> int:
     if engine["after_idle_ms"]:
         print(_line("phone.call_setup_after_idle_median", statistics.median(engine["after_idle_ms"]),
                     "ms", b_med, n=len(engine["after_idle_ms"]),
-                    what="first call after >3 s idle (engine polls slower when idle)"))
+                    what="first call after 2 s idle (engine polls slower when idle)"))
     print(_line("phone.idle_cpu", engine["cpu_percent"], "% of one core", bare["cpu_percent"],
                 seconds=a.idle_seconds, what="registered, no calls; baseline: bare pjsua2 loop"))
     print(_line("phone.idle_rss", engine["rss_mb"], "MB", bare["rss_mb"],

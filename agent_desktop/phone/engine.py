@@ -36,7 +36,7 @@ T = TypeVar("T")
 class Phone:
     def __init__(self, config: PhoneConfig, bus: EventBus, *,
                  device_layer: DeviceLayerFactory | None = None,
-                 capture_file: Path | None = None, poll_ms: int = 5, idle_poll_ms: int = 20,
+                 capture_file: Path | None = None, poll_ms: int = 5, idle_poll_ms: int = 30,
                  clock: Callable[[], float] = time.monotonic) -> None:
         """``capture_file``: a WAV looped as the microphone (headless demo, tests);
         ``device_layer``: builds the audio device layer from the Endpoint (injected fakes);
