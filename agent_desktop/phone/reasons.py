@@ -16,6 +16,8 @@ CERT_EWEAK_SIGNATURE = 1 << 9
 CERT_EIDENTITY_NOT_MATCH = 1 << 30
 
 UNTRUSTED = "certificate untrusted: the registrar's certificate is not signed by the configured CA"
+CLOSED_IN_HANDSHAKE = ("the registrar closed the TLS connection: it may require a client "
+                       "certificate (sip.client_cert) or refuse this TLS version")
 HOSTNAME_MISMATCH = "hostname mismatch: the registrar's certificate is for a different name"
 
 
@@ -45,6 +47,8 @@ def registration_reason(code: int, reason: str, tls_problem: str = "") -> str:
     low = reason.lower()
     if "certificate" in low or "ssl" in low:
         return UNTRUSTED if "verif" in low else "TLS handshake failed: " + _scrub(reason)
+    if "end of file" in low or "eof" in low or "reset by peer" in low:
+        return CLOSED_IN_HANDSHAKE
     if code in (401, 407):
         return "wrong SIP user name or password (401/407 from the registrar)"
     if code == 403:

@@ -14,6 +14,7 @@ Commands (``{"id": n, "cmd": name, ...}``):
   play {call, freq}        plays a sine tone into the call (generated WAV, looped)
   stop_play {call}         record {call, path}    stop_record {call}
   dtmf {call, digits}      state -> {calls: {...}, dtmf: {...}, reg}
+  options {strip_telephone_event}   answer without RFC 4733 (DTMF must fall back to INFO)
   quit
 """
 
@@ -50,6 +51,21 @@ def write_tone(path: Path, freq: float, seconds: float = 2.0, rate: int = 16000)
         w.setframerate(rate)
         w.writeframes(frames)
     return path
+
+
+def without_telephone_event(sdp: str) -> str:
+    """The SDP with RFC 4733 telephone-event removed (a far end that only knows SIP INFO)."""
+    lines = sdp.split("\r\n")
+    pts = {ln.split()[0].split(":")[1] for ln in lines
+           if ln.startswith("a=rtpmap:") and "telephone-event" in ln}
+    out = []
+    for ln in lines:
+        if ln.startswith(("a=rtpmap:", "a=fmtp:")) and ln.split()[0].split(":")[1] in pts:
+            continue
+        if ln.startswith("m=audio"):
+            ln = " ".join(tok for i, tok in enumerate(ln.split()) if i < 3 or tok not in pts)
+        out.append(ln)
+    return "\r\n".join(out)
 
 
 def emit(obj: dict[str, Any]) -> None:
@@ -109,9 +125,11 @@ def run_peer() -> int:
         def onDtmfDigit(self, prm: Any) -> None:
             cid = self.getId()
             dtmf[cid] = dtmf.get(cid, "") + prm.digit
-            emit({"event": "dtmf", "call": cid, "digit": prm.digit})
+            emit({"event": "dtmf", "call": cid, "digit": prm.digit, "method": int(prm.method)})
 
         def onCallSdpCreated(self, prm: Any) -> None:
+            if state.get("strip_tel") and prm.remSdp.wholeSdp:
+                prm.sdp.wholeSdp = without_telephone_event(prm.sdp.wholeSdp)
             if state["srtp"] == "strip_answer" and prm.remSdp.wholeSdp:
                 # a broken far end: accepts an SRTP offer but answers plain RTP/AVP
                 lines = [ln for ln in prm.sdp.wholeSdp.split("\r\n") if not ln.startswith("a=crypto")]
@@ -251,6 +269,10 @@ def run_peer() -> int:
         calls[c["call"]].dialDtmf(c["digits"])
         return {}
 
+    def options(c: dict[str, Any]) -> dict[str, Any]:
+        state["strip_tel"] = bool(c.get("strip_telephone_event", False))
+        return {}
+
     def autoanswer(c: dict[str, Any]) -> dict[str, Any]:
         state["autoanswer"] = int(c["code"])
         return {}
@@ -268,7 +290,7 @@ def run_peer() -> int:
     handlers: dict[str, Callable[[dict[str, Any]], dict[str, Any]]] = {
         "start": start, "call": call, "answer": answer, "hangup": hangup, "hold": hold,
         "unhold": unhold, "play": play, "stop_play": stop_play, "record": record,
-        "stop_record": stop_record, "dtmf": send_dtmf, "autoanswer": autoanswer,
+        "stop_record": stop_record, "dtmf": send_dtmf, "autoanswer": autoanswer, "options": options,
         "state": snapshot,
     }
     buf = b""

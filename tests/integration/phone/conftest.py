@@ -72,6 +72,7 @@ class Peers:
                     except Exception:  # noqa: BLE001, S110 - best effort between tests
                         pass
             p.cmd("autoanswer", code=0)
+            p.cmd("options", strip_telephone_event=False)
             p.clear_events()
 
     def close(self) -> None:

@@ -163,10 +163,10 @@ def test_dtmf_reaches_the_far_end_and_comes_back(
     peer = clean_peers.get("peer2")
     call_id, pcall = dial_answered(phone, recorder, peer, "peer2")
     phone.send_dtmf(call_id, "12#").result(5)
-    deadline = time.monotonic() + 15
-    while peer.cmd("state")["dtmf"].get(str(pcall), "") != "12#":
-        assert time.monotonic() < deadline, peer.cmd("state")
-        time.sleep(0.2)
+    peer.wait_event(lambda e: e.get("event") == "dtmf" and e["digit"] == "#", what="DTMF #")
+    sent = [e for e in peer.events if e.get("event") == "dtmf"]
+    assert [e["digit"] for e in sent] == ["1", "2", "#"]
+    assert {e["method"] for e in sent} == {0}  # PJSUA_DTMF_METHOD_RFC2833
     peer.cmd("dtmf", call=pcall, digits="9*")
     recorder.wait(ev.DtmfReceived, lambda e: e.digit == "*")
     assert [e.digit for e in recorder.of(ev.DtmfReceived)] == ["9", "*"]
@@ -232,3 +232,16 @@ def test_early_media_flows_before_answer_and_cancel_ends_the_attempt(
     gone = peer.wait_event(lambda e: e.get("event") == "call_state" and e["state"] == "disconnected")
     assert gone["code"] == 487, gone  # Request Terminated: a CANCEL, not a BYE
     assert not recorder.of(ev.CallAnswered)
+
+
+def test_dtmf_falls_back_to_sip_info_when_the_far_end_has_no_telephone_event(
+        phone: Phone, recorder: EventRecorder, clean_peers: Peers) -> None:
+    peer = clean_peers.get("peer2")
+    peer.cmd("options", strip_telephone_event=True)
+    call_id, pcall = dial_answered(phone, recorder, peer, "peer2")
+    phone.send_dtmf(call_id, "58").result(5)
+    last = peer.wait_event(lambda e: e.get("event") == "dtmf" and e["digit"] == "8", what="DTMF 8")
+    digits = [e for e in peer.events if e.get("event") == "dtmf"]
+    assert [e["digit"] for e in digits] == ["5", "8"]
+    assert {e["method"] for e in digits} == {1} == {last["method"]}  # PJSUA_DTMF_METHOD_SIP_INFO
+    phone.hangup(call_id).result(5)

@@ -138,3 +138,22 @@ def test_a_call_puts_no_plaintext_sip_or_sdp_on_the_wire(
     assert frames.get("udp", 0) >= 50, out
     for needle in (b"SIP/2.0", b"INVITE sip:", b"INVITE sips:", b"m=audio", b"a=crypto"):
         assert needle not in raw, f"{needle!r} appeared in plaintext on the wire"
+
+
+@pytest.fixture(scope="module")
+def mtls_kamailio(tmp_path_factory: pytest.TempPathFactory, pki: certs.TestPKI) -> Iterator[Kamailio]:
+    server = Kamailio(tmp_path_factory.mktemp("mtls-kamailio"), pki, require_client_cert=True).start()
+    try:
+        yield server
+    finally:
+        server.stop()
+
+
+def test_mutual_tls_registers_with_the_client_certificate_and_fails_without(
+        phone_config: PhoneConfig, mtls_kamailio: Kamailio, pki: certs.TestPKI) -> None:
+    cfg = dataclasses.replace(phone_config, registrar=mtls_kamailio.registrar)
+    without = _register_outcome(cfg)
+    assert without.state == "failed" and "client certificate" in without.reason, without
+    with_cert = _register_outcome(dataclasses.replace(
+        cfg, client_cert=str(pki.client.cert), client_key=str(pki.client.key)))
+    assert with_cert.state == "registered", with_cert

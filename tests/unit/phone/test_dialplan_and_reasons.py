@@ -60,6 +60,7 @@ def test_tls_verification_bits_map_to_plain_words() -> None:
     (408, "Request Timeout", "timeout"),
     (503, "Connection refused", "cannot reach"),
     (503, "SSL certificate verification error", "certificate untrusted"),
+    (503, "End of file (PJ_EEOF)", "client certificate"),
 ])
 def test_registration_outcomes_are_reported_in_plain_words(code: int, reason: str, words: str) -> None:
     assert words in registration_reason(code, reason)
