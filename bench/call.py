@@ -105,6 +105,7 @@ def bare_worker(a: argparse.Namespace) -> dict[str, Any]:
     cfg.uaConfig.threadCnt = 0
     cfg.uaConfig.mainThreadOnly = False
     cfg.medConfig.threadCnt = 0
+    cfg.medConfig.noVad = True  # as the engine
     cfg.logConfig.level = 0
     cfg.logConfig.consoleLevel = 0
     ep.libInit(cfg)

@@ -31,43 +31,37 @@ from agent_desktop.phone.calls import PJ_STATE_NAMES, CallRecord, crypto_suite_i
 from agent_desktop.phone.config import PhoneConfig
 from agent_desktop.phone.credentials import SipCredentials
 from agent_desktop.phone.devices import (
-    DEFAULT,
     DeviceLayer,
-    NullDeviceLayer,
-    PjDeviceLayer,
     Resolution,
-    resolve,
 )
 from agent_desktop.phone.dialplan import normalise_target
 from agent_desktop.phone.errors import (
     CallOperationFailed,
     NotRegistered,
-    PhoneConfigError,
     PhoneError,
     UnknownCall,
 )
+from agent_desktop.phone.pj_config import (
+    account_config,
+    expect_applied,
+    pj_error_text,
+    transport_config,
+)
 from agent_desktop.phone.probe import quiet_stdout
-from agent_desktop.phone.reasons import registration_reason, tls_verify_problem
-from agent_desktop.phone.sip_objects import SipAccount, SipCall, SipEndpoint
+from agent_desktop.phone.sip_audio import AudioMixin
+from agent_desktop.phone.sip_objects import SipCall, SipEndpoint
+from agent_desktop.phone.sip_registration import RegistrationMixin
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")
 
-TCP_NODELAY = (6, 1)
 ACTIVE_SECONDS = 1.0  # fast polling lasts this long after the last command
 LOCAL_MEDIA_FAILURE = "Unable to create media session"  # pjsua's reason, not the far end's
-REFUSED_OFFER = "Error initializing media channel: Not Acceptable Here"  # IPPROTO_TCP, TCP_NODELAY
+REFUSED_OFFER = "Error initializing media channel: Not Acceptable Here"
 DeviceLayerFactory = Callable[[Any], DeviceLayer]
 
 
-def _pj_error(exc: Exception) -> str:
-    """The pjsua2 error title without the arguments (which may hold a URI)."""
-    if isinstance(exc, pj.Error):
-        return f"{exc.title or 'pjsua2'}: {exc.reason}".split(" [")[0][:160]
-    return type(exc).__name__
-
-
-class SipThread:
+class SipThread(AudioMixin, RegistrationMixin):
     def __init__(self, config: PhoneConfig, bus: EventBus, *,
                  device_layer: DeviceLayerFactory | None = None,
                  capture_file: Path | None = None, poll_ms: int = 5, idle_poll_ms: int = 30,
@@ -198,7 +192,7 @@ class SipThread:
         try:
             fut.set_result(fn())
         except pj.Error as exc:
-            err = CallOperationFailed(f"The phone could not do that ({_pj_error(exc)}).",
+            err = CallOperationFailed(f"The phone could not do that ({pj_error_text(exc)}).",
                                       "Check the call state and try again.")
             err.__context__ = None  # the pjsua2 error's frames would keep Call objects alive
             fut.set_exception(err)
@@ -237,10 +231,14 @@ class SipThread:
         ecfg.uaConfig.maxCalls = 8
         ecfg.uaConfig.userAgent = "AgentDesktop"
         ecfg.medConfig.threadCnt = 0  # RTP is handled by our libHandleEvents too
+        # pjmedia's adaptive VAD learns a steady sound as "noise" and stops sending it
+        # (heard as drop-outs); a call center wants every word, and recordings complete
+        ecfg.medConfig.noVad = True
         self._writer = pjlog.RedactingLogWriter(self._on_pj_log)
         pjlog.configure(ecfg.logConfig, self._writer)
-        _expect({"uaConfig.threadCnt": (ecfg.uaConfig.threadCnt, 0),
-                 "medConfig.threadCnt": (ecfg.medConfig.threadCnt, 0)})
+        expect_applied({"uaConfig.threadCnt": (ecfg.uaConfig.threadCnt, 0),
+                        "medConfig.threadCnt": (ecfg.medConfig.threadCnt, 0),
+                        "medConfig.noVad": (bool(ecfg.medConfig.noVad), True)})
         ep.libInit(ecfg)
         self._setup_devices()
         self._transport_id = ep.transportCreate(*self._transport_config())
@@ -251,96 +249,10 @@ class SipThread:
         log.info("SIP engine started (pjsip %s, transport %s)", ep.libVersion().full, cfg.transport)
 
     def _transport_config(self) -> tuple[int, Any]:
-        cfg = self.config
-        tcfg = pj.TransportConfig()
-        tcfg.port = cfg.port
-        tcfg.boundAddress = cfg.bind_address
-        tcfg.publicAddress = cfg.advertised_address
-        expected: dict[str, tuple[Any, Any]] = {
-            "port": (tcfg.port, cfg.port), "boundAddress": (tcfg.boundAddress, cfg.bind_address),
-            "publicAddress": (tcfg.publicAddress, cfg.advertised_address),
-        }
-        if cfg.transport != "tls":
-            log.warning("policy allows a %s transport: signalling is NOT encrypted (lab use only)",
-                        cfg.transport)
-            kind = pj.PJSIP_TRANSPORT_UDP if cfg.transport == "udp" else pj.PJSIP_TRANSPORT_TCP
-            _expect(expected)
-            return kind, tcfg
-        tls = tcfg.tlsConfig
-        tls.CaListFile = cfg.ca_file
-        tls.verifyServer = True
-        tls.proto = pj.PJ_SSL_SOCK_PROTO_TLS1_2
-        if cfg.client_cert:
-            tls.certFile = cfg.client_cert
-            tls.privKeyFile = cfg.client_key
-        opts = pj.SockOptParams()
-        opt = pj.SockOpt()
-        opt.level, opt.optName = TCP_NODELAY
-        # SockOpt has no optVal attribute in this binding (assigning one is silently ignored,
-        # and pjlib then calls setsockopt with a NULL value): setOptValInt is the only way
-        opt.setOptValInt(1)
-        opts.sockOpts.append(opt)
-        tls.sockOptParams = opts
-        tls = tcfg.tlsConfig  # read back through a fresh proxy, as pjsua2 will
-        expected.update({
-            "tlsConfig.CaListFile": (tls.CaListFile, cfg.ca_file),
-            "tlsConfig.verifyServer": (bool(tls.verifyServer), True),
-            "tlsConfig.proto": (tls.proto, pj.PJ_SSL_SOCK_PROTO_TLS1_2),
-            "tlsConfig.certFile": (tls.certFile, cfg.client_cert),
-            "tlsConfig.privKeyFile": (tls.privKeyFile, cfg.client_key),
-            "tlsConfig.sockOptParams(TCP_NODELAY)": (
-                [(o.level, o.optName) for o in tls.sockOptParams.sockOpts], [TCP_NODELAY]),
-        })
-        _expect(expected)
-        return pj.PJSIP_TRANSPORT_TLS, tcfg
+        return transport_config(self.config)
 
     def _account_config(self, creds: SipCredentials) -> Any:
-        cfg = self.config
-        acfg = pj.AccountConfig()
-        scheme = "sips" if cfg.transport == "tls" else "sip"
-        acfg.idUri = f"{scheme}:{creds.user}@{cfg.sip_domain}"
-        reg = acfg.regConfig
-        reg.registrarUri = cfg.registrar
-        reg.timeoutSec = cfg.register_expires_seconds
-        reg.retryIntervalSec = 0  # the engine retries itself, with backoff (see _retry_registration)
-        reg.dropCallsOnFail = False  # calls keep their media while the registrar is away
-        if cfg.outbound_proxy:
-            acfg.sipConfig.proxies.append(cfg.outbound_proxy)
-        acfg.sipConfig.transportId = self._transport_id
-        acfg.sipConfig.authCreds.append(
-            pj.AuthCredInfo("digest", "*", creds.auth_user or creds.user, 0, creds.password))
-        med = acfg.mediaConfig
-        if cfg.srtp_required:
-            med.srtpUse = pj.PJMEDIA_SRTP_MANDATORY
-            med.srtpSecureSignaling = 1 if cfg.transport == "tls" else 0
-        else:
-            log.warning("policy does not require SRTP: calls may carry unencrypted audio")
-            med.srtpUse = pj.PJMEDIA_SRTP_OPTIONAL
-            med.srtpSecureSignaling = 0
-        med.transportConfig.boundAddress = cfg.bind_address
-        med.transportConfig.publicAddress = cfg.advertised_address
-        expected = {
-            "regConfig.registrarUri": (reg.registrarUri, cfg.registrar),
-            "regConfig.retryIntervalSec": (reg.retryIntervalSec, 0),
-            "regConfig.dropCallsOnFail": (bool(reg.dropCallsOnFail), False),
-            "sipConfig.transportId": (acfg.sipConfig.transportId, self._transport_id),
-            "mediaConfig.srtpUse": (med.srtpUse, pj.PJMEDIA_SRTP_MANDATORY if cfg.srtp_required
-                                    else pj.PJMEDIA_SRTP_OPTIONAL),
-            "mediaConfig.srtpSecureSignaling": (
-                med.srtpSecureSignaling, 1 if cfg.srtp_required and cfg.transport == "tls" else 0),
-            "mediaConfig.transportConfig.boundAddress": (med.transportConfig.boundAddress,
-                                                         cfg.bind_address),
-            "sipConfig.authCreds": (len(acfg.sipConfig.authCreds), 1),
-        }
-        _expect(expected)
-        return acfg
-
-    def _setup_devices(self) -> None:
-        factory = self._device_layer_factory
-        if factory is None:
-            factory = NullDeviceLayer if self.config.null_audio else PjDeviceLayer
-        self._layer = factory(self._ep)
-        self._refresh_devices(initial=True)
+        return account_config(self.config, creds, self._transport_id)
 
     # ----------------------------------------------------------------- periodic
     def _periodic(self) -> None:
@@ -396,164 +308,6 @@ class SipThread:
                 rec.call_id, rtt_ms=stat.rtcp.rttUsec.last / 1000.0,
                 jitter_ms=rx.jitterUsec.last / 1000.0,
                 loss_percent=(100.0 * rx.loss / total) if total else 0.0, rx_packets=int(rx.pkt)))
-
-    def _refresh_devices(self, initial: bool = False) -> None:
-        assert self._layer is not None
-        try:
-            devices = self._layer.devices()
-        except Exception:
-            log.exception("listing audio devices failed; keeping the current ones")
-            return
-        names = tuple(d.name for d in devices)
-        if names != self._device_names:
-            self._device_names = names
-            if not initial:
-                self._publish(ev.AudioDevicesChanged(names))
-        cfg = self.config
-        res = resolve(devices, cfg.capture_device, cfg.playback_device, cfg.ring_device)
-        old = self._resolution
-        if old is not None and (old.capture, old.playback) == (res.capture, res.playback):
-            self._resolution = res
-            return
-        try:
-            self._layer.apply(res.capture, res.playback)
-        except Exception as exc:  # noqa: BLE001 - a sound driver failure must never end a call
-            log.error("could not switch audio devices (%s); falling back to the default",
-                      _pj_error(exc))
-            self._publish(ev.CallbackFailed("audio_device", type(exc).__name__))
-            try:
-                self._layer.apply(DEFAULT, DEFAULT)
-            except Exception:  # noqa: BLE001 - last resort below keeps the bridge clocked
-                log.error("the default audio device failed too; using the null device")
-                self._ep.audDevManager().setNullDev()
-        self._resolution = res
-        self._open_ring_device(res)
-        self._relink_all()
-        for role, name in res.missing:
-            if old is None or (role, name) not in old.missing:
-                log.warning("the chosen %s device is gone; using the system default", role)
-                self._publish(ev.AudioDeviceFallback(role, name))
-
-    def _open_ring_device(self, res: Resolution) -> None:
-        assert self._layer is not None
-        self._ring_sink = None
-        if res.ring == DEFAULT or res.ring == res.playback:
-            return
-        try:
-            self._ring_sink = self._layer.open_ring(res.ring)
-        except Exception as exc:  # noqa: BLE001 - no ring device: ring on the headset instead
-            log.warning("could not open the ring device (%s); ringing on the playback device",
-                        _pj_error(exc))
-
-    def set_devices(self, capture: str | None, playback: str | None, ring: str | None) -> None:
-        from dataclasses import replace
-
-        c = self.config
-        self.config = replace(
-            c, capture_device=c.capture_device if capture is None else capture,
-            playback_device=c.playback_device if playback is None else playback,
-            ring_device=c.ring_device if ring is None else ring)
-        self._resolution = None
-        self._refresh_devices()
-
-    def list_devices(self) -> list[Any]:
-        assert self._layer is not None
-        return self._layer.devices()
-
-    # ----------------------------------------------------------------- registration
-    def register(self, creds: SipCredentials) -> Future[ev.RegistrationChanged]:
-        acfg = self._account_config(creds)
-        waiter: Future[ev.RegistrationChanged] = Future()
-        self._reg_waiters.append(waiter)
-        if self._acc is None:
-            acc = SipAccount(self)
-            acc.create(acfg)
-            self._acc = acc
-        else:
-            self._acc.modify(acfg)
-            self._acc.setRegistration(True)
-        self._acc_user = creds.user
-        self._want_registered = True
-        self._retry_at = None
-        self._backoff.reset()
-        self._set_registration(ev.RegistrationChanged("registering", 0, "registering"))
-        return waiter
-
-    def unregister(self) -> Future[ev.RegistrationChanged]:
-        if self._acc is None:
-            raise NotRegistered()
-        waiter: Future[ev.RegistrationChanged] = Future()
-        self._unreg_waiters.append(waiter)
-        self._want_registered = False
-        self._retry_at = None
-        self._acc.setRegistration(False)
-        return waiter
-
-    def on_transport_state(self, prm: Any) -> None:
-        info = prm.tlsInfo
-        problem = tls_verify_problem(int(info.verifyStatus)) if not info.isEmpty() else ""
-        if prm.state == pj.PJSIP_TP_STATE_CONNECTED:
-            self._tls_problem = ""
-            self._tls_up = True
-            self._publish(ev.TransportSecurity(True, _tls_protocol(info.protocol), str(info.cipherName)))
-        elif prm.state == pj.PJSIP_TP_STATE_DISCONNECTED:
-            self._tls_up = False
-            if problem:
-                self._tls_problem = problem
-            self._publish(ev.TransportSecurity(False, verify_problem=problem))
-            if self._want_registered and self._registration.state == "registered":
-                # the registrar went away under a good registration: pjsua will not notice
-                # until the next refresh, so re-register now (with backoff while it is down)
-                self._schedule_retry()
-
-    def on_reg_state(self, acc: Any, prm: Any) -> None:
-        info = acc.getInfo()
-        code = int(prm.code)
-        if code // 100 == 2 and info.regIsActive:
-            event = ev.RegistrationChanged("registered", code, "registered", int(info.regExpiresSec))
-            self._tls_problem = ""
-            self._backoff.reset()
-            self._retry_at = None
-        elif code // 100 == 2:
-            event = ev.RegistrationChanged("unregistered", code, "unregistered")
-        else:
-            reason = registration_reason(code, str(prm.reason), self._tls_problem)
-            event = ev.RegistrationChanged("failed", code, reason)
-            log.warning("registration failed: %s", reason)
-            if self._want_registered:
-                self._schedule_retry()
-        self._set_registration(event)
-        waiters = self._unreg_waiters if event.state == "unregistered" else self._reg_waiters
-        if event.state == "failed":
-            waiters = self._reg_waiters + self._unreg_waiters
-            self._unreg_waiters = []
-        for w in waiters:
-            if not w.done():
-                w.set_result(event)
-        waiters.clear()
-
-    def _schedule_retry(self) -> None:
-        if self._retry_at is None:
-            delay = self._backoff.next_delay()
-            self._retry_at = self.clock() + delay
-            log.info("re-registering in %.1f s", delay)
-
-    def _retry_registration(self, now: float) -> None:
-        if self._retry_at is None or now < self._retry_at or self._acc is None:
-            return
-        self._retry_at = None
-        try:
-            self._acc.setRegistration(True)
-        except pj.Error as exc:  # e.g. a REGISTER still in flight: try again later
-            log.info("re-registration deferred (%s)", _pj_error(exc))
-            self._schedule_retry()
-            return
-        self._set_registration(ev.RegistrationChanged("registering", 0, "registering again"))
-
-    def _set_registration(self, event: ev.RegistrationChanged) -> None:
-        with self._snap_lock:
-            self._registration = event
-        self._publish(event)
 
     # ----------------------------------------------------------------- calls
     def _new_record(self, direction: str, remote: str) -> CallRecord:
@@ -663,7 +417,7 @@ class SipThread:
             rec.pj_call.hangup(op)
         except pj.Error as exc:
             log.warning("hangup of %s failed (%s); the watchdog will clean up", rec.call_id,
-                        _pj_error(exc))
+                        pj_error_text(exc))
 
     def hold(self, call_id: str) -> None:
         rec = self._confirmed(call_id)
@@ -838,117 +592,6 @@ class SipThread:
                 if other.transfer_kind == "attended":
                     other.transferred = True
 
-    # ----------------------------------------------------------------- audio wiring
-    def _call_audio(self, rec: CallRecord) -> Any:
-        if rec.ended or not rec.media_active or rec.audio_index < 0:
-            raise CallOperationFailed("The call has no active audio.", "Wait until it is connected.")
-        return rec.pj_call.getAudioMedia(rec.audio_index)
-
-    def _mic(self) -> Any:
-        if self._mic_player is not None:
-            return self._mic_player
-        return self._ep.audDevManager().getCaptureDevMedia()
-
-    def _speaker(self) -> Any:
-        return self._ep.audDevManager().getPlaybackDevMedia()
-
-    def _unlink(self, rec: CallRecord) -> None:
-        for src, sink in rec.links:
-            try:
-                src.stopTransmit(sink)
-            except pj.Error:
-                pass  # the port went away with the media; nothing to undo
-        rec.links.clear()
-
-    def _relink(self, rec: CallRecord) -> None:
-        """(Re)connect mic -> call and call -> speaker after any media or mute change."""
-        self._unlink(rec)
-        if rec.ended or not rec.media_active or rec.audio_index < 0 or rec.held:
-            return
-        aud = rec.pj_call.getAudioMedia(rec.audio_index)
-        links = [(aud, self._speaker())]
-        if not rec.muted:
-            links.append((self._mic(), aud))
-        for src, sink in links:
-            src.startTransmit(sink)
-            rec.links.append((src, sink))
-
-    def _relink_all(self) -> None:
-        for rec in self._calls.values():
-            if not rec.ended and rec.media_active:
-                try:
-                    self._relink(rec)
-                except pj.Error as exc:
-                    log.warning("could not reconnect call audio (%s)", _pj_error(exc))
-
-    def media_port(self, name: str) -> Any:
-        """'mic', 'speaker' or a call id -> its AudioMedia (for bridge wiring)."""
-        if name == "mic":
-            return self._mic()
-        if name == "speaker":
-            return self._speaker()
-        return self._call_audio(self._record(name))
-
-    def connect_audio(self, source: str, sink: str) -> None:
-        self.media_port(source).startTransmit(self.media_port(sink))
-
-    def disconnect_audio(self, source: str, sink: str) -> None:
-        self.media_port(source).stopTransmit(self.media_port(sink))
-
-    def start_recording(self, call_id: str, path: Path) -> None:
-        rec = self._record(call_id)
-        aud = self._call_audio(rec)
-        recorder = pj.AudioMediaRecorder()
-        recorder.createRecorder(str(path))
-        aud.startTransmit(recorder)
-        rec.recorder = recorder
-        rec.recorder_path = path
-
-    def stop_recording(self, call_id: str) -> None:
-        """Resolves once the WAV is complete on disk."""
-        rec = self._calls.get(call_id)
-        if rec is None or rec.recorder is None:
-            return
-        path, rec.recorder_path = rec.recorder_path, None
-        rec.recorder = None
-        # The bridge removes the port (and finalises the WAV header) on its next clock tick.
-        deadline = time.monotonic() + 1.0
-        while path is not None and time.monotonic() < deadline and not wav_complete(path):
-            self._ep.libHandleEvents(10)
-
-    def play_into_call(self, call_id: str, wav: Path) -> None:
-        aud = self._call_audio(self._record(call_id))
-        player = pj.AudioMediaPlayer()
-        player.createPlayer(str(wav), 0)
-        player.startTransmit(aud)
-        self._players[call_id] = player
-
-    def _start_ringtone(self, rec: CallRecord) -> None:
-        if self._ring_player is None:
-            tone = pj.ToneGenerator()
-            tone.createToneGenerator()
-            self._ring_player = tone
-        desc = pj.ToneDesc()
-        desc.freq1, desc.freq2, desc.on_msec, desc.off_msec, desc.volume = 440, 480, 2000, 4000, 0
-        tones = pj.ToneDescVector()
-        tones.append(desc)
-        self._ring_player.play(tones, True)
-        self._ring_target = self._ring_sink if self._ring_sink is not None else self._speaker()
-        self._ring_player.startTransmit(self._ring_target)
-        rec.ringing_tone = True
-
-    def _stop_ringtone(self, rec: CallRecord) -> None:
-        if not rec.ringing_tone:
-            return
-        rec.ringing_tone = False
-        if self._ring_player is not None and not any(r.ringing_tone for r in self._calls.values()):
-            self._ring_player.stop()
-            try:
-                if self._ring_target is not None:
-                    self._ring_player.stopTransmit(self._ring_target)
-            except pj.Error:
-                pass  # the device changed under us; the tone is stopped anyway
-
     # ----------------------------------------------------------------- agent state
     def set_agent_state(self, state: AgentState, reason: str) -> None:
         self.agent.set(state, reason)
@@ -1027,34 +670,9 @@ class SipThread:
         try:
             ep.libDestroy()
         except pj.Error as exc:
-            log.error("pjsua2 did not shut down cleanly (%s)", _pj_error(exc))
+            log.error("pjsua2 did not shut down cleanly (%s)", pj_error_text(exc))
         del ep
         log.info("SIP engine stopped")
-
-
-def wav_complete(path: Path) -> bool:
-    """True once a WAV's RIFF size field has been written (pjmedia writes it on close)."""
-    try:
-        with open(path, "rb") as f:
-            head = f.read(8)
-    except OSError:
-        return False
-    return len(head) == 8 and head[:4] == b"RIFF" and head[4:8] != b"\0\0\0\0"
-
-
-def _expect(values: dict[str, tuple[Any, Any]]) -> None:
-    """Fail loudly when a pjsua2 setting did not take effect (SWIG ignores misspellings)."""
-    wrong = [name for name, (got, want) in values.items() if got != want]
-    if wrong:
-        raise PhoneConfigError(
-            "These pjsua2 settings did not take effect: " + ", ".join(sorted(wrong)) + ".",
-            "Report this: the pjsua2 binding does not match what the phone expects.")
-
-
-def _tls_protocol(proto: int) -> str:
-    names = {getattr(pj, f"PJ_SSL_SOCK_PROTO_{n}", -1): n.replace("_", ".").replace("TLS1", "TLS 1")
-             for n in ("TLS1", "TLS1_1", "TLS1_2", "TLS1_3")}
-    return names.get(int(proto), f"0x{int(proto):x}")
 
 
 __all__ = ["PhoneError", "SipThread"]

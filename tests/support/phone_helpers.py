@@ -131,3 +131,11 @@ class FailingBus(EventBus):
         if isinstance(event, self.fail_on):
             raise RuntimeError("listener infrastructure failed")
         super().publish(event)
+
+
+def quiet_chunks(path: Path, floor: float = 2000.0, skip_seconds: float = 0.3) -> int:
+    """How many 100 ms chunks of a tone recording fall below ``floor`` RMS (drop-outs)."""
+    data, rate = read_wav(path, skip_seconds)
+    step = rate // 10
+    chunks = [data[i:i + step] for i in range(0, len(data) - step + 1, step)]
+    return sum(1 for c in chunks if float(np.sqrt(np.mean(c ** 2))) < floor)

@@ -39,8 +39,9 @@ PJ_STATES = {0: "null", 1: "calling", 2: "incoming", 3: "early", 4: "connecting"
              5: "confirmed", 6: "disconnected"}
 
 
-def write_tone(path: Path, freq: float, seconds: float = 2.0, rate: int = 16000) -> Path:
-    """A mono 16-bit sine WAV at ``freq`` Hz (whole cycles so the loop has no click)."""
+def write_tone(path: Path, freq: float, seconds: float = 20.0, rate: int = 16000) -> Path:
+    """A mono 16-bit sine WAV at ``freq`` Hz; long, since pjmedia's player leaves a gap of
+    up to a few hundred ms where it loops back to the start of the file."""
     n = int(rate * seconds)
     frames = b"".join(
         struct.pack("<h", int(12000 * math.sin(2 * math.pi * freq * i / rate))) for i in range(n)
@@ -85,6 +86,7 @@ def run_peer() -> int:
     cfg.logConfig.level = int(os.environ.get("SIP_PEER_LOG_LEVEL", "1"))
     cfg.logConfig.consoleLevel = cfg.logConfig.level
     cfg.medConfig.threadCnt = 0
+    cfg.medConfig.noVad = True  # VAD would stop sending a steady test tone after ~1 s
 
     class StderrWriter(pj.LogWriter):  # type: ignore[misc]
         def write(self, entry: Any) -> None:  # stdout carries the JSON protocol

@@ -10,7 +10,12 @@ from agent_desktop.phone.agent_state import AgentState
 from agent_desktop.phone.engine import Phone
 from tests.integration.phone.conftest import ENGINE_TONE_HZ, PEER_TONE_HZ, Peers
 from tests.support.kamailio import Kamailio
-from tests.support.phone_helpers import EventRecorder, dominant_frequency, rms_level
+from tests.support.phone_helpers import (
+    EventRecorder,
+    dominant_frequency,
+    quiet_chunks,
+    rms_level,
+)
 from tests.support.sip_peer import PeerProcess
 
 
@@ -67,6 +72,8 @@ def test_outgoing_call_carries_tones_both_ways_over_srtp_and_reports_quality(
     peer_freq, _ = dominant_frequency(theirs)
     assert abs(engine_freq - PEER_TONE_HZ) < 5, engine_freq
     assert abs(peer_freq - ENGINE_TONE_HZ) < 5, peer_freq
+    # continuous both ways: no drop-outs (pjmedia's VAD used to silence a steady tone)
+    assert quiet_chunks(mine) == 0 and quiet_chunks(theirs) == 0
     quality = recorder.wait(ev.CallQuality, lambda e: e.call_id == call_id and e.rx_packets > 0)
     assert quality.loss_percent < 50
     phone.hangup(call_id).result(5)

@@ -11,8 +11,9 @@ from agent_desktop.phone.config import PhoneConfig, registrar_hostport
 from agent_desktop.phone.devices import DEFAULT, resolve
 from agent_desktop.phone.engine import save_device_choice
 from agent_desktop.phone.errors import PhoneConfigError
+from agent_desktop.phone.pj_config import expect_applied
 from agent_desktop.phone.probe import AudioDevice
-from agent_desktop.phone.sip_thread import _expect, wav_complete
+from agent_desktop.phone.sip_audio import wav_complete
 from agent_desktop.policy import load_settings
 
 
@@ -55,9 +56,9 @@ def test_registrar_host_and_port_are_read_from_the_uri() -> None:
 
 
 def test_a_setting_that_did_not_take_effect_fails_loudly() -> None:
-    _expect({"tlsConfig.verifyServer": (True, True)})
+    expect_applied({"tlsConfig.verifyServer": (True, True)})
     with pytest.raises(PhoneConfigError, match="tlsConfig.CaListFile"):
-        _expect({"tlsConfig.CaListFile": ("", "/etc/ca.pem"), "port": (0, 0)})
+        expect_applied({"tlsConfig.CaListFile": ("", "/etc/ca.pem"), "port": (0, 0)})
 
 
 DEVICES = [AudioDevice(0, "Built-in", "alsa", 1, 1), AudioDevice(1, "USB Headset", "alsa", 1, 1),
