@@ -39,6 +39,7 @@ from agent_desktop.phone.errors import (
     CallOperationFailed,
     NotRegistered,
     PhoneError,
+    PhoneNotRunning,
     UnknownCall,
 )
 from agent_desktop.phone.pj_config import (
@@ -124,14 +125,17 @@ class SipThread(AudioMixin, RegistrationMixin):
             self._execute(fn, fut)  # from a listener on this thread: run now, never deadlock
             return fut
         if self._stop.is_set() or not self.thread.is_alive():
-            from agent_desktop.phone.errors import PhoneNotRunning
-
             fut.set_exception(PhoneNotRunning())
             return fut
         self._queue.append((fn, fut))
+        if self._stopped.done() and fut.set_running_or_notify_cancel():
+            fut.set_exception(PhoneNotRunning())  # raced with shutdown's last drain
         return fut
 
     def stop(self, timeout: float) -> ev.PhoneStopped:
+        if threading.current_thread() is self.thread:
+            raise PhoneError("The phone cannot be stopped from one of its own event listeners.",
+                             "Stop it from another thread (e.g. re-queue to the GUI thread).")
         self._stop.set()
         if not self.thread.is_alive():
             return self._stopped.result(0) if self._stopped.done() else ev.PhoneStopped(True)
@@ -477,8 +481,6 @@ class SipThread(AudioMixin, RegistrationMixin):
             return
         info = call.getInfo()
         state = PJ_STATE_NAMES.get(int(info.state), "null")
-        if state == "ringing" and rec.direction == "incoming":
-            state = "ringing"
         rec.last_code = int(info.lastStatusCode)
         rec.last_reason = str(info.lastReason)[:80]
         if state != rec.state:
@@ -651,8 +653,6 @@ class SipThread(AudioMixin, RegistrationMixin):
         while self._queue:
             _, fut = self._queue.popleft()
             if fut.set_running_or_notify_cancel():
-                from agent_desktop.phone.errors import PhoneNotRunning
-
                 fut.set_exception(PhoneNotRunning())
         self._destroy_endpoint()
         return problems
@@ -675,4 +675,4 @@ class SipThread(AudioMixin, RegistrationMixin):
         log.info("SIP engine stopped")
 
 
-__all__ = ["PhoneError", "SipThread"]
+__all__ = ["DeviceLayerFactory", "SipThread"]

@@ -150,3 +150,22 @@ def test_pjsua2_log_config_never_includes_sip_messages() -> None:
     pjlog.configure(cfg, writer, level=5)  # asking for message-level logging is capped
     assert cfg.msgLogging == 0
     assert cfg.level == cfg.consoleLevel == pjlog.MAX_LEVEL == 3
+
+
+def test_stopping_from_a_listener_on_the_sip_thread_is_refused_not_deadlocked() -> None:
+    import threading
+
+    from agent_desktop.phone.errors import PhoneError
+
+    sip, _ = _thread(Clock())
+    sip.thread = threading.current_thread()  # as if this listener ran on the SIP thread
+    with pytest.raises(PhoneError, match="own event listeners"):
+        sip.stop(1)
+
+
+def test_commands_after_the_engine_stopped_fail_instead_of_hanging() -> None:
+    from agent_desktop.phone.errors import PhoneNotRunning
+
+    sip, _ = _thread(Clock())  # never started
+    with pytest.raises(PhoneNotRunning):
+        sip.submit(lambda: 1).result(1)
