@@ -15,16 +15,21 @@ from agent_desktop.resources import resource
 from ui.main_window import MainWindow
 
 
+def policy_error_box(err: PolicyError) -> QMessageBox:
+    """The dialog that tells the agent why the app cannot start and who can fix it."""
+    box = QMessageBox(QMessageBox.Icon.Critical, "Agent Desktop cannot start",
+                      "The policy your organisation deployed cannot be used.")
+    box.setInformativeText(f"{err}\n\nContact IT support; Agent Desktop starts once the "
+                           "policy file is fixed.")
+    return box
+
+
 def load_or_explain(paths: AppPaths) -> Settings | None:
     """Effective settings, or None after showing IT's broken policy to the person."""
     try:
         return load_settings(paths)
     except PolicyError as err:
-        QMessageBox.critical(
-            None, "Agent Desktop cannot start",
-            f"The policy your organisation deployed cannot be used:\n\n{err}\n\n"
-            "Contact IT support; Agent Desktop starts once the policy file is fixed.",
-        )
+        policy_error_box(err).exec()
         return None
 
 

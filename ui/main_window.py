@@ -37,7 +37,7 @@ class MainWindow(QMainWindow):
                             ("ui.language", "Language")):
             info = settings.info(name)
             value = str(info.value) if info.value not in ("", None) else "not configured"
-            suffix = "  (set by your organisation)" if info.locked else ""
+            suffix = "  (set by your organisation)" if info.locked and info.source == "policy" else ""
             field = QLabel(value + suffix)
             field.setObjectName(f"setting:{name}")
             form.addRow(label, field)

@@ -8,6 +8,7 @@ separators=(",", ":"), ensure_ascii=False)`` without ``hash``; the chain is
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import hashlib
 import json
 import os
@@ -64,12 +65,19 @@ def utc_timestamp(when: dt.datetime | float | None = None) -> str:
 def parse_timestamp(ts: str) -> dt.datetime:
     if not isinstance(ts, str) or not _TS_RE.match(ts):
         raise InvalidEvent(f"ts: {ts!r} is not RFC 3339 UTC with milliseconds (YYYY-MM-DDTHH:MM:SS.mmmZ)")
-    return dt.datetime.strptime(ts, "%Y-%m-%dT%H:%M:%S.%fZ").replace(tzinfo=dt.UTC)
+    try:  # fromisoformat is C code, several times faster than strptime on the ingest path
+        return dt.datetime.fromisoformat(ts[:-1] + "+00:00")
+    except ValueError:
+        raise InvalidEvent(f"ts: {ts!r} is not a valid date and time") from None
+
+
+# one encoder, built once: json.dumps would build an identical one on every call
+_CANONICAL = json.JSONEncoder(sort_keys=True, separators=(",", ":"), ensure_ascii=False)
 
 
 def canonical(event: Mapping[str, Any]) -> bytes:
     body = {k: v for k, v in event.items() if k != "hash"}
-    return json.dumps(body, sort_keys=True, separators=(",", ":"), ensure_ascii=False).encode("utf-8")
+    return _CANONICAL.encode(body).encode("utf-8")
 
 
 def compute_hash(event: Mapping[str, Any]) -> str:
@@ -121,13 +129,21 @@ def detail_problem(detail: Any, path: str = "detail", depth: int = 0) -> str | N
             return f"{path}: number too large for a detail value (could be an identifier)"
         return None
     if isinstance(detail, str):
-        if len(detail) > 120:
-            return f"{path}: text longer than 120 characters (detail is for codes, not text)"
-        for what, pattern in _PHI_PATTERNS:
-            if pattern.search(detail):
-                return f"{path}: looks like {what}; audit detail must never carry PHI"
-        return None
+        problem = _text_problem(detail)
+        return f"{path}: {problem}" if problem else None
     return f"{path}: unsupported value type {type(detail).__name__}"
+
+
+@functools.lru_cache(maxsize=4096)
+def _text_problem(text: str) -> str | None:
+    # detail strings are codes from a small vocabulary, so the verdicts are cached (the
+    # server checks every event of every batch)
+    if len(text) > 120:
+        return "text longer than 120 characters (detail is for codes, not text)"
+    for what, pattern in _PHI_PATTERNS:
+        if pattern.search(text):
+            return f"looks like {what}; audit detail must never carry PHI"
+    return None
 
 
 def validate_event(event: Mapping[str, Any], *, check_hash: bool = True) -> None:

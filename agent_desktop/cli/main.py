@@ -19,7 +19,7 @@ from agent_desktop.errors import AgentDesktopError
 from agent_desktop.policy import PolicyError
 
 # Modules that add subcommands (each defines ``register(subparsers)``).
-SUBCOMMAND_MODULES = ("selftest", "policy_cmd", "gui")
+SUBCOMMAND_MODULES = ("selftest", "doctor", "policy_cmd", "server_cmd", "vault_cmd", "audit_cmd", "gui", "verify_cmd")
 
 log = logging.getLogger(__name__)
 

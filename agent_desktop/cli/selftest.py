@@ -92,8 +92,16 @@ def check_resources(ctx: CliContext) -> str:
     return check_bundled_resources()
 
 
+def check_verification(ctx: CliContext) -> str:
+    from agent_desktop.verify.script import load_configured_script
+
+    script = load_configured_script(str(ctx.settings.get("verification.script")))
+    return f"verification script {script.name!r} v{script.version}: {len(script.caller_types)} caller types"
+
+
 CHECKS: list[tuple[str, Check]] = [
     ("resources", check_resources),
+    ("verification", check_verification),
     ("pjsua2", check_pjsua2),
     ("sqlcipher", check_sqlcipher),
     ("keyring", check_keyring),

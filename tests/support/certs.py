@@ -21,6 +21,7 @@ class CertPair:
 
 @dataclass(frozen=True)
 class TestPKI:
+    __test__ = False  # a fixture value, not a test class
     directory: Path
     ca: CertPair
     server: CertPair

@@ -72,6 +72,18 @@ class Kamailio:
         return self.workdir / "kamailio.cfg"
 
     def start(self) -> Kamailio:
+        chosen_here = not self.tls_port
+        for attempt in range(3):
+            try:
+                return self._start_once()
+            except RuntimeError:
+                # A port we picked may be taken before kamailio binds it: pick again.
+                if not chosen_here or attempt == 2:
+                    raise
+                self.tls_port = self.udp_port = 0
+        raise AssertionError("unreachable")
+
+    def _start_once(self) -> Kamailio:
         if not self.tls_port:
             self.tls_port = free_port()
         if not self.udp_port:
