@@ -1,6 +1,6 @@
 """Benchmark: call setup through Kamailio (engine vs bare pjsua2) and the idle engine's cost.
 
-    .venv/bin/python bench/call.py [--calls 20] [--idle-seconds 30]
+    .venv/bin/python -m bench.call [--calls 20] [--idle-seconds 30] [--after-idle-calls 5]
 
 Starts a throwaway PKI, a real Kamailio over TLS and a pjsua2 peer that answers; then, each
 in a process of its own (one Endpoint per process), the engine and a bare pjsua2 script
@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import statistics
 import subprocess
 import sys
 import tempfile
@@ -82,6 +81,7 @@ def engine_worker(a: argparse.Namespace) -> dict[str, Any]:
             phone.hangup(cid).result(10)
             ended.setdefault(cid, threading.Event()).wait(10)
             time.sleep(0.05)
+        time.sleep(2.0)  # let the engine leave its fast-poll window: measure steady idle
         idle = _idle(a.idle_seconds)
         after_idle: list[float] = []
         for _ in range(a.after_idle_calls):
@@ -198,12 +198,6 @@ def _run_worker(kind: str, a: argparse.Namespace, registrar: str, ca: str) -> di
     return json.loads(out.stdout.strip().splitlines()[-1])  # type: ignore[no-any-return]
 
 
-def _line(name: str, value: float, unit: str, baseline: float, **extra: Any) -> str:
-    return json.dumps({"name": name, "value": round(value, 3), "unit": unit,
-                       "baseline": round(baseline, 3),
-                       "ratio": round(value / baseline, 3) if baseline else None, **extra})
-
-
 def main() -> int:
     p = argparse.ArgumentParser()
     p.add_argument("--calls", type=int, default=20)
@@ -235,17 +229,19 @@ def main() -> int:
         finally:
             peer.close()
             kam.stop()
-    e_med, b_med = statistics.median(engine["setup_ms"]), statistics.median(bare["setup_ms"])
-    print(_line("phone.call_setup_median", e_med, "ms", b_med, n=a.calls,
-                what="INVITE to CONFIRMED through Kamailio over TLS with SRTP, engine vs bare pjsua2"))
+    from bench.common import emit, median
+
+    e_med, b_med = median(engine["setup_ms"]), median(bare["setup_ms"])
+    emit("phone.call_setup_median", e_med, "ms", b_med, n=a.calls,
+         what="INVITE to CONFIRMED through Kamailio over TLS with SRTP, engine vs bare pjsua2")
     if engine["after_idle_ms"]:
-        print(_line("phone.call_setup_after_idle_median", statistics.median(engine["after_idle_ms"]),
-                    "ms", b_med, n=len(engine["after_idle_ms"]),
-                    what="first call after 2 s idle (engine polls slower when idle)"))
-    print(_line("phone.idle_cpu", engine["cpu_percent"], "% of one core", bare["cpu_percent"],
-                seconds=a.idle_seconds, what="registered, no calls; baseline: bare pjsua2 loop"))
-    print(_line("phone.idle_rss", engine["rss_mb"], "MB", bare["rss_mb"],
-                what="resident memory after the calls; baseline: bare pjsua2 process"))
+        emit("phone.call_setup_after_idle_median", median(engine["after_idle_ms"]), "ms", b_med,
+             n=len(engine["after_idle_ms"]),
+             what="first call after 2 s idle (engine polls slower when idle)")
+    emit("phone.idle_cpu", engine["cpu_percent"], "% of one core", bare["cpu_percent"],
+         seconds=a.idle_seconds, what="registered, no calls; baseline: bare pjsua2 loop")
+    emit("phone.idle_rss", engine["rss_mb"], "MB", bare["rss_mb"],
+         what="resident memory after the calls; baseline: bare pjsua2 process")
     return 0
 
 
