@@ -65,7 +65,6 @@ class AudioMixin:
         self._layer = factory(self._ep)
         self._refresh_devices(initial=True)
 
-
     def _refresh_devices(self, initial: bool = False) -> None:
         assert self._layer is not None
         try:

@@ -33,7 +33,6 @@ def _tls_protocol(proto: int) -> str:
 
 class RegistrationMixin:
     _acc: Any
-    _acc_user: str
     _reg_waiters: list[Future[ev.RegistrationChanged]]
     _unreg_waiters: list[Future[ev.RegistrationChanged]]
     _tls_problem: str
@@ -60,7 +59,6 @@ class RegistrationMixin:
         else:
             self._acc.modify(acfg)
             self._acc.setRegistration(True)
-        self._acc_user = creds.user
         self._want_registered = True
         self._retry_at = None
         self._backoff.reset()

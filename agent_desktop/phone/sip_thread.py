@@ -89,7 +89,6 @@ class SipThread(AudioMixin, RegistrationMixin):
         self._device_names: tuple[str, ...] = ()
         self._transport_id = -1
         self._acc: Any = None
-        self._acc_user = ""
         self._reg_waiters: list[Future[ev.RegistrationChanged]] = []
         self._unreg_waiters: list[Future[ev.RegistrationChanged]] = []
         self._tls_problem = ""
