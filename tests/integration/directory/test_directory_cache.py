@@ -136,29 +136,23 @@ def test_consent_recorded_offline_waits_in_the_vault_then_reaches_the_directory(
 def test_incoming_call_pops_candidates_off_the_publishers_thread(
         directory_server: DirectoryServer, vault: Vault, make_vault: VaultFactory, clock: FakeClock) -> None:
     import threading
-    from dataclasses import dataclass
 
     from agent_desktop.directory.screen_pop import ScreenPopper
+    from agent_desktop.phone.events import CallInfo, IncomingCall
 
-    @dataclass(frozen=True)
-    class Call:  # the shape of the phone's CallInfo that the popper reads
-        call_id: str
-        remote: str
-
-    @dataclass(frozen=True)
-    class Incoming:
-        call: Call
+    def ringing(call_id: str, remote: str) -> IncomingCall:  # as the phone engine publishes it
+        return IncomingCall(CallInfo(call_id=call_id, direction="incoming", state="ringing", remote=remote))
 
     bus = EventBus()
     popped: list[tuple[ScreenPop, str]] = []
     bus.subscribe(ScreenPop, lambda e: popped.append((e, threading.current_thread().name)))
     popper = ScreenPopper(directory_for(directory_server, vault, make_vault, clock, bus))
-    bus.subscribe(Incoming, popper.on_incoming_call)
+    bus.subscribe(IncomingCall, popper.on_incoming_call)
     try:
         phone = phone_of(directory_server, shared=True)
         digits = "".join(c for c in phone if c.isdigit())
-        bus.publish(Incoming(Call("call-9", f'"Caller" <sip:+{digits}@pbx.example.org;user=phone>')))
-        bus.publish(Incoming(Call("call-10", "sip:1001@pbx.example.org")))
+        bus.publish(ringing("call-9", f'"Caller" <sip:+{digits}@pbx.example.org;user=phone>'))
+        bus.publish(ringing("call-10", "sip:1001@pbx.example.org"))
     finally:
         popper.close()  # waits for the queued lookups
     assert [(e.call_id, len(e.candidates) >= 2) for e, _ in popped] == [("call-9", True), ("call-10", False)]
