@@ -1,11 +1,15 @@
 """Benchmark: call setup through Kamailio (engine vs bare pjsua2) and the idle engine's cost.
 
-    .venv/bin/python -m bench.call [--calls 20] [--idle-seconds 30] [--after-idle-calls 5]
+    .venv/bin/python -m bench.call [--calls 20] [--rounds 4] [--idle-seconds 30]
+                                   [--after-idle-calls 5]
 
 Starts a throwaway PKI, a real Kamailio over TLS and a pjsua2 peer that answers; then, each
 in a process of its own (one Endpoint per process), the engine and a bare pjsua2 script
-with the same TLS/SRTP settings place N calls to the peer and time INVITE -> CONFIRMED,
-then stay registered and idle while RSS and CPU are read. One JSON object per line:
+with the same TLS/SRTP settings place calls to the peer and time INVITE -> CONFIRMED: from
+the caller's request (dial() / creating the Call and makeCall) to the caller's code seeing
+CONFIRMED (a bus listener / the onCallState callback). The calls are split into rounds,
+engine and bare alternating, so load from other processes drifting over the run hits both
+alike. The last round then stays registered and idle while RSS and CPU are read. One JSON object per line:
 {"name", "value", "unit", "baseline", "ratio", ...}; ratio = engine / bare, same run.
 """
 
@@ -33,6 +37,8 @@ def _rss_mb() -> float:
 
 
 def _idle(seconds: float, pump: Any = None) -> dict[str, float]:
+    if seconds <= 0:  # a round that only places calls
+        return {"cpu_percent": 0.0, "rss_mb": _rss_mb()}
     cpu0, t0 = time.process_time(), time.monotonic()
     while time.monotonic() - t0 < seconds:
         if pump is not None:
@@ -81,7 +87,8 @@ def engine_worker(a: argparse.Namespace) -> dict[str, Any]:
             phone.hangup(cid).result(10)
             ended.setdefault(cid, threading.Event()).wait(10)
             time.sleep(0.05)
-        time.sleep(2.0)  # let the engine leave its fast-poll window: measure steady idle
+        if a.idle_seconds > 0:
+            time.sleep(2.0)  # let the engine leave its fast-poll window: measure steady idle
         idle = _idle(a.idle_seconds)
         after_idle: list[float] = []
         for _ in range(a.after_idle_calls):
@@ -162,8 +169,8 @@ def bare_worker(a: argparse.Namespace) -> dict[str, Any]:
     target = f"sips:{a.target}@{host}"
     for i in range(a.calls + 2):
         state.update(confirmed=None, ended=False)
+        t0 = time.perf_counter()  # as the engine's dial(), which creates its Call too
         call = Call(acc)
-        t0 = time.perf_counter()
         call.makeCall(target, pj.CallOpParam(True))
         while state["confirmed"] is None:
             ep.libHandleEvents(5)
@@ -184,15 +191,16 @@ def bare_worker(a: argparse.Namespace) -> dict[str, Any]:
     return {"setup_ms": times, **idle}
 
 
-def _run_worker(kind: str, a: argparse.Namespace, registrar: str, ca: str) -> dict[str, Any]:
+def _run_worker(kind: str, registrar: str, ca: str, calls: int, idle_seconds: float,
+                after_idle_calls: int) -> dict[str, Any]:
     from tests.support.kamailio import DEFAULT_USERS
 
     args = [sys.executable, __file__, "--worker", kind, "--registrar", registrar, "--ca", ca,
             "--user", "agent", "--password", DEFAULT_USERS["agent"], "--target", "peer2",
-            "--calls", str(a.calls), "--idle-seconds", str(a.idle_seconds),
-            "--after-idle-calls", str(a.after_idle_calls)]
+            "--calls", str(calls), "--idle-seconds", str(idle_seconds),
+            "--after-idle-calls", str(after_idle_calls)]
     out = subprocess.run(args, capture_output=True, text=True, cwd=ROOT,
-                         timeout=120 + a.idle_seconds + a.calls * 5 + a.after_idle_calls * 10)
+                         timeout=120 + idle_seconds + calls * 5 + after_idle_calls * 10)
     if out.returncode != 0:
         raise RuntimeError(f"{kind} worker failed: {out.stderr[-2000:]}")
     return json.loads(out.stdout.strip().splitlines()[-1])  # type: ignore[no-any-return]
@@ -201,6 +209,8 @@ def _run_worker(kind: str, a: argparse.Namespace, registrar: str, ca: str) -> di
 def main() -> int:
     p = argparse.ArgumentParser()
     p.add_argument("--calls", type=int, default=20)
+    p.add_argument("--rounds", type=int, default=4,
+                   help="engine/bare alternations the calls are split into")
     p.add_argument("--idle-seconds", type=float, default=30.0)
     p.add_argument("--after-idle-calls", type=int, default=5)
     p.add_argument("--worker", choices=("engine", "bare"))
@@ -224,15 +234,27 @@ def main() -> int:
         try:
             peer.start(kam.registrar, "peer2", DEFAULT_USERS["peer2"], pki.ca_file)
             peer.cmd("autoanswer", code=200)
-            engine = _run_worker("engine", a, kam.registrar, str(pki.ca_file))
-            bare = _run_worker("bare", a, kam.registrar, str(pki.ca_file))
+            rounds = max(1, min(a.rounds, a.calls))
+            setup: dict[str, list[float]] = {"engine": [], "bare": []}
+            for r in range(rounds):
+                last = r == rounds - 1
+                n = a.calls // rounds + (1 if r < a.calls % rounds else 0)
+                for kind in ("engine", "bare"):
+                    res = _run_worker(kind, kam.registrar, str(pki.ca_file), n,
+                                      a.idle_seconds if last else 0.0,
+                                      a.after_idle_calls if last else 0)
+                    setup[kind] += res["setup_ms"]
+                    if kind == "engine":
+                        engine = res
+                    else:
+                        bare = res
         finally:
             peer.close()
             kam.stop()
     from bench.common import emit, median
 
-    e_med, b_med = median(engine["setup_ms"]), median(bare["setup_ms"])
-    emit("phone.call_setup_median", e_med, "ms", b_med, n=a.calls,
+    e_med, b_med = median(setup["engine"]), median(setup["bare"])
+    emit("phone.call_setup_median", e_med, "ms", b_med, n=a.calls, rounds=rounds,
          what="INVITE to CONFIRMED through Kamailio over TLS with SRTP, engine vs bare pjsua2")
     if engine["after_idle_ms"]:
         emit("phone.call_setup_after_idle_median", median(engine["after_idle_ms"]), "ms", b_med,

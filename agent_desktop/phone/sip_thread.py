@@ -57,6 +57,9 @@ log = logging.getLogger(__name__)
 T = TypeVar("T")
 
 ACTIVE_SECONDS = 1.0  # fast polling lasts this long after the last command
+# In the active window the loop alternates libHandleEvents(0) with a wait this long on
+# ``_wake`` (set by submit): a command is picked up at once, network events within ~0.3 ms.
+ACTIVE_WAIT_SECONDS = 0.0002
 LOCAL_MEDIA_FAILURE = "Unable to create media session"  # pjsua's reason, not the far end's
 REFUSED_OFFER = "Error initializing media channel: Not Acceptable Here"
 DeviceLayerFactory = Callable[[Any], DeviceLayer]
@@ -72,8 +75,8 @@ class SipThread(AudioMixin, RegistrationMixin):
         self.clock = clock
         self.poll_ms = poll_ms
         self.idle_poll_ms = idle_poll_ms
-        self.fast_poll_ms = min(1, poll_ms)
         self._last_activity = time.monotonic()
+        self._wake = threading.Event()
         self._device_layer_factory = device_layer
         self._capture_file = capture_file
         self._queue: collections.deque[tuple[Callable[[], Any], Future[Any]]] = collections.deque()
@@ -127,6 +130,7 @@ class SipThread(AudioMixin, RegistrationMixin):
             fut.set_exception(PhoneNotRunning())
             return fut
         self._queue.append((fn, fut))
+        self._wake.set()
         if self._stopped.done() and fut.set_running_or_notify_cancel():
             fut.set_exception(PhoneNotRunning())  # raced with shutdown's last drain
         return fut
@@ -136,6 +140,7 @@ class SipThread(AudioMixin, RegistrationMixin):
             raise PhoneError("The phone cannot be stopped from one of its own event listeners.",
                              "Stop it from another thread (e.g. re-queue to the GUI thread).")
         self._stop.set()
+        self._wake.set()
         if not self.thread.is_alive():
             return self._stopped.result(0) if self._stopped.done() else ev.PhoneStopped(True)
         return self._stopped.result(timeout)
@@ -164,7 +169,7 @@ class SipThread(AudioMixin, RegistrationMixin):
                 if self._queue:
                     self._last_activity = time.monotonic()
                     self._drain()
-                self._ep.libHandleEvents(self._poll_timeout())
+                self._pump()
                 if self._reap:
                     self.guard("reap", self._reap_calls)
                 self.guard("periodic", self._periodic)
@@ -176,13 +181,19 @@ class SipThread(AudioMixin, RegistrationMixin):
         self._stopped.set_result(stopped)
         self._publish(stopped)
 
-    def _poll_timeout(self) -> int:
-        """Nothing can wake libHandleEvents from another thread, so a queued command waits
-        up to one poll: 1 ms right after a command (an agent acting: dial, answer, hold),
-        ``poll_ms`` during calls, ``idle_poll_ms`` otherwise (under 1 % of a core)."""
+    def _pump(self) -> None:
+        """Nothing can wake libHandleEvents from another thread, so a command queued while
+        it blocks waits for it to return. For ``ACTIVE_SECONDS`` after a command (an agent
+        acting: dial, answer, hold) the loop polls the network without blocking and waits
+        on ``_wake`` instead, which ``submit`` sets; otherwise it blocks in libHandleEvents
+        for ``poll_ms`` during calls or ``idle_poll_ms`` when idle (under 1 % of a core)."""
         if time.monotonic() - self._last_activity < ACTIVE_SECONDS:
-            return self.fast_poll_ms
-        return self.poll_ms if self._calls else self.idle_poll_ms
+            self._ep.libHandleEvents(0)
+            self._wake.clear()
+            if not self._queue and not self._stop.is_set():
+                self._wake.wait(ACTIVE_WAIT_SECONDS)
+            return
+        self._ep.libHandleEvents(self.poll_ms if self._calls else self.idle_poll_ms)
 
     def _drain(self) -> None:
         while self._queue:

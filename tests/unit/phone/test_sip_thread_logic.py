@@ -169,3 +169,80 @@ def test_commands_after_the_engine_stopped_fail_instead_of_hanging() -> None:
     sip, _ = _thread(Clock())  # never started
     with pytest.raises(PhoneNotRunning):
         sip.submit(lambda: 1).result(1)
+
+
+class FakeEndpoint:
+    def __init__(self) -> None:
+        self.timeouts: list[int] = []
+
+    def libHandleEvents(self, timeout_ms: int) -> int:
+        self.timeouts.append(timeout_ms)
+        return 0
+
+
+class RecordingWake:
+    def __init__(self) -> None:
+        self.waits: list[float] = []
+
+    def clear(self) -> None:
+        pass
+
+    def set(self) -> None:
+        pass
+
+    def wait(self, timeout: float) -> bool:
+        self.waits.append(timeout)
+        return False
+
+
+def _pumping(active: bool) -> tuple[SipThread, FakeEndpoint, RecordingWake]:
+    import time
+
+    sip, _ = _thread(Clock())
+    ep, wake = FakeEndpoint(), RecordingWake()
+    sip._ep, sip._wake = ep, wake  # type: ignore[assignment]
+    sip._last_activity = time.monotonic() - (0.0 if active else 60.0)
+    return sip, ep, wake
+
+
+def test_right_after_a_command_the_loop_polls_without_blocking_and_waits_for_the_next() -> None:
+    from agent_desktop.phone.sip_thread import ACTIVE_WAIT_SECONDS
+
+    sip, ep, wake = _pumping(active=True)
+    sip._pump()
+    assert ep.timeouts == [0]  # never blocked where a command could not wake it
+    assert wake.waits == [ACTIVE_WAIT_SECONDS]
+
+
+def test_a_command_already_queued_is_run_without_waiting_on_the_doorbell() -> None:
+    from concurrent.futures import Future
+
+    sip, ep, wake = _pumping(active=True)
+    sip._queue.append((lambda: None, Future()))
+    sip._pump()
+    assert ep.timeouts == [0]
+    assert wake.waits == []
+
+
+def test_away_from_commands_the_loop_blocks_in_pjsua2_for_the_call_or_idle_poll() -> None:
+    sip, ep, wake = _pumping(active=False)
+    sip._pump()
+    _record(sip, "confirmed", FakeCall(active=True), Clock())
+    sip._pump()
+    assert ep.timeouts == [sip.idle_poll_ms, sip.poll_ms]
+    assert wake.waits == []
+
+
+def test_submitting_a_command_rings_the_doorbell_the_active_loop_waits_on() -> None:
+    import threading
+
+    sip, _ = _thread(Clock())
+    release = threading.Event()
+    sip.thread = threading.Thread(target=release.wait, daemon=True)  # stands in, alive
+    sip.thread.start()
+    try:
+        sip._wake.clear()
+        sip.submit(lambda: 1)
+        assert sip._wake.is_set()
+    finally:
+        release.set()
