@@ -50,6 +50,8 @@ def register(sub: Any) -> None:
         ("verify-local", run_verify_local, "recompute the hash chain of the local outbox"),
         ("export-local", run_export_local,
          "print the not-yet-receipted events as a FHIR R4 Bundle of AuditEvents"),
+        ("resume-sync", run_resume_sync,
+         "after compliance has investigated a chain break (409), let sync try again"),
     ):
         action = actions.add_parser(name, help=text)
         action.add_argument("--password-stdin", action="store_true",
@@ -181,6 +183,27 @@ def run_export_local(args: argparse.Namespace) -> int:
         return EXIT_OK
 
     return _with_vault(args, export)
+
+
+def run_resume_sync(args: argparse.Namespace) -> int:
+    """Clear a persisted sync halt. History is never rewritten: if the chain still breaks,
+    the server answers 409 again and sync halts again. The resume itself is audited."""
+
+    def resume(ctx: CliContext, vault: Vault, recorder: AuditRecorder | None,
+               creds: DeviceCredentials | None, bus: EventBus) -> int:
+        if recorder is None:
+            raise AgentDesktopError("This workstation is not enrolled, so sync cannot be halted.",
+                                    "Enrol it with `agent-desktop audit enroll`.")
+        state = vault.submit(outbox.chain_state).result()
+        if state is None or not state.halted:
+            _emit(args, {"resumed": False, "halted": None})
+            return EXIT_OK
+        vault.transaction(outbox.clear_halt).result()
+        recorder.record("audit.sync_resume", detail={"reason": "operator"})
+        _emit(args, {"resumed": True, "halted_reason": state.halted_reason})
+        return EXIT_OK
+
+    return _with_vault(args, resume)
 
 
 class LocalChainBroken(AgentDesktopError):

@@ -132,3 +132,35 @@ def test_vault_unlock_check_is_audited_once_enrolled(agent_home: Path, vaults: V
     # create's unlock, the lock at close, the CLI's unlock (which chained the pending lock)
     assert actions.count("vault.unlock") == 2, actions
     assert actions[-1] == "vault.unlock" and "vault.lock" in actions
+
+
+def test_resume_sync_clears_a_halt_and_is_audited(agent_home: Path, vaults: VaultFactory,
+                                                  profile: str) -> None:
+    from agent_desktop.audit import outbox
+
+    store = CredentialStore(secure_backend(), profile)
+    store.save(DeviceCredentials("dev-cli-3", "adt_x", "00" * 32, "http://127.0.0.1:9"))
+    bus = EventBus()
+    vault = vaults(profile, bus=bus)
+    recorder = AuditRecorder(vault, bus, device_id="dev-cli-3", user="agent-9", role="agent")
+    vault.create(PASSWORD)
+    recorder.record("phi.view", patient="pat-1")
+    vault.transaction(lambda c: outbox.halt(c, 2, "server reported a chain break at seq 2")).result()
+    vault.close()
+
+    resumed = cli("--profile", profile, "resume-sync", "--json", "--password-stdin",
+                  stdin=PASSWORD + "\n")
+    assert resumed.returncode == 0, resumed.stderr
+    assert json.loads(resumed.stdout) == {"resumed": True,
+                                          "halted_reason": "server reported a chain break at seq 2"}
+    raw = open_raw(vaults(profile))
+    halted = raw.execute("SELECT halted_reason FROM audit_chain_state").fetchone()[0]
+    actions = [row[0] for row in
+               raw.execute("SELECT json_extract(body, '$.action') FROM audit_outbox ORDER BY seq")]
+    raw.close()
+    assert halted is None
+    assert actions[-1] == "audit.sync_resume"
+
+    again = cli("--profile", profile, "resume-sync", "--json", "--password-stdin",
+                stdin=PASSWORD + "\n")
+    assert json.loads(again.stdout) == {"resumed": False, "halted": None}
