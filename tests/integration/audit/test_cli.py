@@ -15,15 +15,37 @@ from agent_desktop.audit.credentials import CredentialStore, DeviceCredentials
 from agent_desktop.audit.recorder import AuditRecorder
 from agent_desktop.bus import EventBus
 from agent_desktop.vault.keyring_backend import secure_backend
+from agent_desktop.vault.vault import Vault
 from tests.integration.audit.conftest import PASSWORD, open_raw, write_policy
 from tests.support.audit_server import AuditServer
 from tests.support.ports import free_port
 from tests.support.vault_env import VaultFactory, unique_profile
 
 
-def cli(*args: str, stdin: str = "") -> subprocess.CompletedProcess[str]:
-    return subprocess.run([sys.executable, "-m", "agent_desktop", "audit", *args], input=stdin,
+def cli(*args: str, stdin: str = "", group: str = "audit") -> subprocess.CompletedProcess[str]:
+    return subprocess.run([sys.executable, "-m", "agent_desktop", group, *args], input=stdin,
                           capture_output=True, text=True, timeout=120, env=dict(os.environ))
+
+
+def enrolled_vault(vaults: VaultFactory, profile: str, device_id: str, user: str
+                   ) -> tuple[Vault, AuditRecorder]:
+    """A created (unlocked) vault with the recorder of an enrolled device attached."""
+    CredentialStore(secure_backend(), profile).save(
+        DeviceCredentials(device_id, "adt_x", "00" * 32, "http://127.0.0.1:9"))
+    bus = EventBus()
+    vault = vaults(profile, bus=bus)
+    recorder = AuditRecorder(vault, bus, device_id=device_id, user=user, role="agent")
+    vault.create(PASSWORD)
+    return vault, recorder
+
+
+def outbox_actions(vault: Vault) -> list[str]:
+    raw = open_raw(vault)
+    try:
+        return [row[0] for row in
+                raw.execute("SELECT json_extract(body, '$.action') FROM audit_outbox ORDER BY seq")]
+    finally:
+        raw.close()
 
 
 @pytest.fixture
@@ -76,12 +98,7 @@ def test_enroll_record_sync_status_verify(audit_server: AuditServer, agent_home:
 
 def test_verify_local_fails_on_a_tampered_outbox(agent_home: Path, vaults: VaultFactory,
                                                  profile: str) -> None:
-    store = CredentialStore(secure_backend(), profile)
-    store.save(DeviceCredentials("dev-cli-1", "adt_x", "00" * 32, "http://127.0.0.1:9"))
-    bus = EventBus()
-    vault = vaults(profile, bus=bus)
-    recorder = AuditRecorder(vault, bus, device_id="dev-cli-1", user="agent-007", role="agent")
-    vault.create(PASSWORD)
+    vault, recorder = enrolled_vault(vaults, profile, "dev-cli-1", "agent-007")
     for _ in range(3):
         recorder.record("phi.view", patient="pat-1")
     vault.lock()
@@ -111,24 +128,14 @@ def test_sync_now_reports_an_unreachable_server(agent_home: Path, vaults: VaultF
 
 def test_vault_unlock_check_is_audited_once_enrolled(agent_home: Path, vaults: VaultFactory,
                                                      profile: str) -> None:
-    store = CredentialStore(secure_backend(), profile)
-    store.save(DeviceCredentials("dev-cli-2", "adt_x", "00" * 32, "http://127.0.0.1:9"))
-    bus = EventBus()
-    vault = vaults(profile, bus=bus)
-    AuditRecorder(vault, bus, device_id="dev-cli-2", user="agent-9", role="agent")
-    vault.create(PASSWORD)
+    vault, _ = enrolled_vault(vaults, profile, "dev-cli-2", "agent-9")
     vault.close()
 
-    checked = subprocess.run(
-        [sys.executable, "-m", "agent_desktop", "vault", "--profile", profile, "unlock-check",
-         "--password-stdin"], input=PASSWORD + "\n", capture_output=True, text=True, timeout=120,
-        env=dict(os.environ))
+    checked = cli("--profile", profile, "unlock-check", "--password-stdin", stdin=PASSWORD + "\n",
+                  group="vault")
     assert checked.returncode == 0, checked.stderr
 
-    raw = open_raw(vaults(profile))
-    actions = [row[0] for row in
-               raw.execute("SELECT json_extract(body, '$.action') FROM audit_outbox ORDER BY seq")]
-    raw.close()
+    actions = outbox_actions(vaults(profile))
     # create's unlock, the lock at close, the CLI's unlock (which chained the pending lock)
     assert actions.count("vault.unlock") == 2, actions
     assert actions[-1] == "vault.unlock" and "vault.lock" in actions
@@ -138,12 +145,7 @@ def test_resume_sync_clears_a_halt_and_is_audited(agent_home: Path, vaults: Vaul
                                                   profile: str) -> None:
     from agent_desktop.audit import outbox
 
-    store = CredentialStore(secure_backend(), profile)
-    store.save(DeviceCredentials("dev-cli-3", "adt_x", "00" * 32, "http://127.0.0.1:9"))
-    bus = EventBus()
-    vault = vaults(profile, bus=bus)
-    recorder = AuditRecorder(vault, bus, device_id="dev-cli-3", user="agent-9", role="agent")
-    vault.create(PASSWORD)
+    vault, recorder = enrolled_vault(vaults, profile, "dev-cli-3", "agent-9")
     recorder.record("phi.view", patient="pat-1")
     vault.transaction(lambda c: outbox.halt(c, 2, "server reported a chain break at seq 2")).result()
     vault.close()
@@ -155,9 +157,8 @@ def test_resume_sync_clears_a_halt_and_is_audited(agent_home: Path, vaults: Vaul
                                           "halted_reason": "server reported a chain break at seq 2"}
     raw = open_raw(vaults(profile))
     halted = raw.execute("SELECT halted_reason FROM audit_chain_state").fetchone()[0]
-    actions = [row[0] for row in
-               raw.execute("SELECT json_extract(body, '$.action') FROM audit_outbox ORDER BY seq")]
     raw.close()
+    actions = outbox_actions(vaults(profile))
     assert halted is None
     assert actions[-1] == "audit.sync_resume"
 
