@@ -15,12 +15,14 @@ import logging
 import threading
 import weakref
 from collections.abc import Callable
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import Any, TypeVar
 
 log = logging.getLogger(__name__)
 
 E = TypeVar("E")
+R = TypeVar("R")
 Listener = Callable[[Any], None]
 
 
@@ -89,3 +91,33 @@ class EventBus:
     def listener_count(self, event_type: type) -> int:
         with self._lock:
             return len(self._listeners.get(event_type, {}))
+
+
+class OrderedWorker:
+    """One thread that does a service's work in the order its bus listeners queued it.
+
+    Listeners run on the publisher's thread (SIP, vault) and must not block, so they only
+    queue; the single thread keeps a call's steps in the order the phone reported them.
+    Work queued after :meth:`close` is dropped: the service is shutting down.
+    """
+
+    def __init__(self, name: str) -> None:
+        self._pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix=name)
+
+    def queue(self, fn: Callable[..., object], *args: Any) -> None:
+        try:
+            self._pool.submit(fn, *args)
+        except RuntimeError:  # closed
+            return
+
+    def call(self, fn: Callable[..., R], *args: Any, timeout: float) -> R:
+        """Run ``fn`` after everything queued before it, and return its result."""
+        return self._pool.submit(fn, *args).result(timeout)
+
+    def drain(self, timeout: float) -> None:
+        """Wait until everything queued so far is done."""
+        done: Future[None] = self._pool.submit(lambda: None)
+        done.result(timeout)
+
+    def close(self) -> None:
+        self._pool.shutdown(wait=True)

@@ -61,10 +61,19 @@ def system_policy_path(environ: dict[str, str] | None = None) -> Path:
 
 
 def ensure_private_dir(path: Path) -> Path:
-    """Create ``path`` (and parents) readable only by this user."""
-    path.mkdir(parents=True, exist_ok=True, mode=0o700)
-    if sys.platform != "win32":
-        os.chmod(path, 0o700)
+    """Create ``path`` readable only by this user; so is every parent it has to create
+    (``mkdir(parents=True)`` would give those the umask's 0755)."""
+    missing: list[Path] = []
+    current = path
+    while not current.exists() and current != current.parent:
+        missing.append(current)
+        current = current.parent
+    for directory in reversed(missing):
+        directory.mkdir(exist_ok=True, mode=0o700)
+        if sys.platform != "win32":
+            os.chmod(directory, 0o700)
+    if sys.platform != "win32" and path.stat().st_mode & 0o777 != 0o700:
+        os.chmod(path, 0o700)  # tightens one an older build left 0755
     return path
 
 

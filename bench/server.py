@@ -97,7 +97,7 @@ def bench_ingest(label: str, make_db: Callable[[], str], batches: int, workdir: 
         raw_insert(raw_db, rows)
         raw_s += time.perf_counter() - start
         start = time.perf_counter()
-        ingest_batch(ctx, "dev-bench", part)
+        ingest_batch(ctx, "dev-bench", part, actor=("agent-1", "agent"))  # as the HTTP route does
         server_s += time.perf_counter() - start
     assert queries.verify_device(db, "dev-bench")["status"] == "intact"
     raw_db.close()

@@ -36,6 +36,7 @@ ROOT = Path(__file__).resolve().parents[1]
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
+import agent_desktop.capabilities  # noqa: E402,F401  (registers every capability's vault tables)
 from agent_desktop.bus import EventBus  # noqa: E402
 from agent_desktop.paths import AppPaths  # noqa: E402
 from agent_desktop.policy import load_settings  # noqa: E402

@@ -28,6 +28,7 @@ ROOT = Path(__file__).resolve().parents[1]
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
+import agent_desktop.capabilities  # noqa: E402,F401  (registers every capability's vault tables)
 from agent_desktop.verify.engine import Status, Verification  # noqa: E402
 from agent_desktop.verify.matchers import match_date, match_name  # noqa: E402
 from agent_desktop.verify.record import PatientRecord, Person  # noqa: E402
@@ -41,6 +42,16 @@ RECORD = PatientRecord("pat-bench", Person(("José", "María"), ("García", "Ló
 
 def timed_us(fn: Callable[[], object], n: int) -> list[float]:
     return timed(fn, n, scale=1e6)
+
+
+def alternating_us(fa: Callable[[], object], fb: Callable[[], object], n: int) -> tuple[list[float], list[float]]:
+    """``fa`` and ``fb`` in alternation, so the machine's load drift hits both alike."""
+    a: list[float] = []
+    b: list[float] = []
+    for _ in range(n):
+        a += timed_us(fa, 1)
+        b += timed_us(fb, 1)
+    return a, b
 
 
 def bench_engine(n: int) -> None:
@@ -76,6 +87,7 @@ def bench_directory(n: int) -> None:
     import requests
 
     from agent_desktop.bus import EventBus
+    from agent_desktop.demo.certs import make_pki
     from agent_desktop.directory.client import FhirClient
     from agent_desktop.directory.service import Directory
     from agent_desktop.directory.synthetic import generate, write_data_file
@@ -84,14 +96,14 @@ def bench_directory(n: int) -> None:
     from agent_desktop.vault import PhiCache, Vault
     from agent_desktop.vault.device_secret import SERVICE
     from tests.support.audit_server import start_audit_server
-    from tests.support.certs import make_pki
     from tests.support.vault_env import FAST_KDF
 
     with tempfile.TemporaryDirectory(prefix="bench-verify-") as tmp:
         root = Path(tmp)
         pki = make_pki(root / "pki")
         data = write_data_file(root / "directory.json", seed=11, patients=200)
-        phone = generate(11, 200)["Patient"][3]["telecom"][0]["value"]
+        patient = generate(11, 200)["Patient"][3]
+        phone, pid = patient["telecom"][0]["value"], patient["id"]
         server = start_audit_server(root / "server", pki=pki, extra_args=["--directory-data", str(data)])
         profile = "bench-" + uuid.uuid4().hex[:8]
         vault = None
@@ -113,7 +125,19 @@ def bench_directory(n: int) -> None:
             raw = timed_us(lambda: session.get(url, params={"telecom": f"phone|{phone}"}, timeout=10).json(), n)
             emit("directory.by_phone.online.p50", percentile(online, 50) / 1000, "ms",
                  percentile(raw, 50) / 1000, samples=n)
+            # one field group (two searches for care_plan), rows built and cached, against
+            # one bare POST search of the same patient's observations
+            labs_url, form = server.url("/fhir/Observation/_search"), {"patient": f"Patient/{pid}"}
+            for group in ("lab_results", "care_plan"):
+                group_s, bare = alternating_us(lambda g=group: directory.group_data(pid, g),
+                                               lambda: session.post(labs_url, data=form, timeout=10).json(), n)
+                emit(f"directory.group_data.{group}.online.p50", percentile(group_s, 50) / 1000, "ms",
+                     percentile(bare, 50) / 1000, samples=n)
             server.stop()
+            group_s = timed_us(lambda: directory.group_data(pid, "lab_results"), n)
+            get = timed_us(lambda: cache.get("directory.group", "x").result(), n)
+            emit("directory.group_data.lab_results.cached.p50", percentile(group_s, 50) / 1000, "ms",
+                 percentile(get, 50) / 1000, samples=n)
             cached = timed_us(lambda: directory.by_phone(phone), n)
             get = timed_us(lambda: cache.get("directory.search", "x").result(), n)
             emit("directory.by_phone.cached.p50", percentile(cached, 50) / 1000, "ms",

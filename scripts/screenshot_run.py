@@ -1,6 +1,6 @@
 """Start the GUI, save a screenshot of the main window after it settles, keep running.
 
-Used by scripts/demo on machines without a display and by developers to look at the UI.
+For developers to look at the UI (the demo saves its own screenshots: docs/demo.md).
 usage: python scripts/screenshot_run.py OUT.png [--quit-after SECONDS]
 """
 

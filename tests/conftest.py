@@ -12,8 +12,9 @@ from pathlib import Path
 
 import pytest
 
-from tests.support.certs import TestPKI, make_pki
-from tests.support.kamailio import Kamailio
+import agent_desktop.capabilities  # noqa: F401  (registers every capability's vault tables)
+from agent_desktop.demo.certs import TestPKI, make_pki
+from agent_desktop.demo.kamailio import Kamailio
 
 KINDS = ("unit", "integration", "ui", "e2e")
 TESTS_DIR = Path(__file__).parent

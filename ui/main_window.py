@@ -1,50 +1,142 @@
-"""The main window: until the full agent workspace lands, it shows what the agent needs to
-know at sign-in: who configured what, and whether the workstation is ready."""
+"""The one top-level window: sign-in (with first run), the workspace frame and the lock
+screen are pages of it; a banner on top, the status bar below once signed in.
+
+The workspace, the lock screen and the status bar are built (and their modules imported)
+on first use, which is after the sign-in window has painted: the start waits for the
+sign-in page only."""
 
 from __future__ import annotations
 
-from PySide6.QtCore import Qt
-from PySide6.QtWidgets import (
-    QFormLayout,
-    QGroupBox,
-    QLabel,
-    QMainWindow,
-    QVBoxLayout,
-    QWidget,
-)
+from collections.abc import Callable
+from typing import TYPE_CHECKING
+
+from PySide6.QtGui import QAction
+from PySide6.QtWidgets import QMainWindow, QStackedWidget, QVBoxLayout, QWidget
 
 from agent_desktop import __version__
 from agent_desktop.policy import Settings
+from ui.look import icon
+from ui.pages.sign_in import SignInView
+from ui.widgets.banner import Banner
+
+if TYPE_CHECKING:
+    from PySide6.QtGui import QCloseEvent
+
+    from ui.pages.lock_screen import LockScreen
+    from ui.pages.workspace import WorkspaceFrame
+    from ui.widgets.status_bar import ShellStatusBar
+
+SHORTCUT_ACTIONS = {"ui.shortcut_lock": "lock", "ui.shortcut_available": "available",
+                    "ui.shortcut_not_ready": "not_ready", "ui.shortcut_settings": "settings"}
 
 
 class MainWindow(QMainWindow):
     def __init__(self, settings: Settings) -> None:
         super().__init__()
         self.settings = settings
-        self.setWindowTitle(f"Agent Desktop {__version__}")
-        self.resize(720, 480)
+        self.setWindowTitle(self.tr("Agent Desktop"))
+        self.setWindowIcon(icon("app"))
+        self.setAccessibleName(self.tr("Agent Desktop %1").replace("%1", __version__))
+        self.resize(1120, 720)
+        self.setMinimumSize(860, 600)
         central = QWidget(self)
         layout = QVBoxLayout(central)
-        title = QLabel("<h2>Agent Desktop</h2>Secure softphone with guided identity verification")
-        title.setTextFormat(Qt.TextFormat.RichText)
-        layout.addWidget(title)
-
-        box = QGroupBox("Workstation configuration", central)
-        form = QFormLayout(box)
-        for name, label in (("sip.registrar", "Phone system"), ("audit.server_url", "Audit server"),
-                            ("vault.idle_lock_minutes", "Lock after idle (minutes)"),
-                            ("verification.script", "Verification script"),
-                            ("ui.language", "Language")):
-            info = settings.info(name)
-            value = str(info.value) if info.value not in ("", None) else "not configured"
-            suffix = "  (set by your organisation)" if info.locked and info.source == "policy" else ""
-            field = QLabel(value + suffix)
-            field.setObjectName(f"setting:{name}")
-            form.addRow(label, field)
-        layout.addWidget(box)
-        source = str(settings.policy_file) if settings.policy_present else "none (built-in defaults)"
-        policy = QLabel(f"Policy: {source}")
-        policy.setObjectName("policy-source")
-        layout.addWidget(policy)
-        layout.addStretch(1)
+        layout.setContentsMargins(0, 0, 0, 0)
+        layout.setSpacing(0)
+        self.banner = Banner(central)
+        layout.addWidget(self.banner)
+        self.stack = QStackedWidget(central)
+        layout.addWidget(self.stack, 1)
         self.setCentralWidget(central)
+        managed = any(r.locked and r.source == "policy" for r in settings.values.values())
+        self.sign_in = SignInView(server_url=str(settings.get("audit.server_url")),
+                                  min_password_length=int(settings.get("vault.password_min_length")),
+                                  managed=managed, parent=self.stack)
+        self.stack.addWidget(self.sign_in)
+        self._workspace: WorkspaceFrame | None = None
+        self._lock_screen: LockScreen | None = None
+        self._status: ShellStatusBar | None = None  # shown once signed in: built then
+        self._signed_in_now = False
+        self.actions_by_name: dict[str, QAction] = {}
+        texts = {"lock": self.tr("Lock"), "available": self.tr("Available"),
+                 "not_ready": self.tr("Not ready"), "settings": self.tr("Settings")}
+        for key in SHORTCUT_ACTIONS.values():
+            action = QAction(texts[key], self)
+            action.setObjectName(f"action:{key}")
+            action.setEnabled(False)
+            self.addAction(action)
+            self.actions_by_name[key] = action
+        # the keys are set at the first sign-in (the actions are disabled until then):
+        # PySide's first setShortcut builds every enum of the Qt namespace, ~16 ms
+        self._shortcuts_set = False
+        self.close_guard: Callable[[QCloseEvent], None] | None = None
+        self.show_sign_in()
+
+    @property
+    def workspace(self) -> WorkspaceFrame:
+        if self._workspace is None:
+            from ui.pages.workspace import WorkspaceFrame
+
+            self._workspace = WorkspaceFrame(list(self.settings.get("agent.not_ready_reasons")), self.stack)
+            self.stack.addWidget(self._workspace)
+        return self._workspace
+
+    @property
+    def status(self) -> ShellStatusBar:
+        if self._status is None:
+            from ui.widgets.status_bar import ShellStatusBar
+
+            self._status = ShellStatusBar(self)
+            self.setStatusBar(self._status)
+            self._status.set_policy(sum(1 for r in self.settings.values.values()
+                                        if r.locked and r.source == "policy"), str(self.settings.policy_file))
+            self._status.setVisible(self._signed_in_now)
+        return self._status
+
+    @property
+    def lock_screen(self) -> LockScreen:
+        if self._lock_screen is None:
+            from ui.pages.lock_screen import LockScreen
+
+            self._lock_screen = LockScreen(self.stack)
+            self.stack.addWidget(self._lock_screen)
+        return self._lock_screen
+
+    def apply_shortcuts(self, settings: Settings) -> None:
+        self.settings = settings
+        self._shortcuts_set = True
+        from PySide6.QtGui import QKeySequence
+
+        for name, key in SHORTCUT_ACTIONS.items():
+            self.actions_by_name[key].setShortcut(QKeySequence(str(settings.get(name))))
+
+    def _signed_in(self, yes: bool) -> None:
+        self._signed_in_now = yes
+        if yes and not self._shortcuts_set:
+            self.apply_shortcuts(self.settings)
+        if yes or self._status is not None:
+            self.status.setVisible(yes)
+        for key, action in self.actions_by_name.items():
+            action.setEnabled(yes and (key == "lock" or self.stack.currentWidget() is self._workspace))
+
+    def show_sign_in(self) -> None:
+        self.stack.setCurrentWidget(self.sign_in)
+        self._signed_in(False)
+
+    def show_workspace(self) -> None:
+        self.stack.setCurrentWidget(self.workspace)
+        self._signed_in(True)
+
+    def show_lock(self) -> None:
+        self.stack.setCurrentWidget(self.lock_screen)
+        self._signed_in(True)
+        self.actions_by_name["lock"].setEnabled(False)
+
+    def page(self) -> QWidget | None:
+        return self.stack.currentWidget()
+
+    def closeEvent(self, event: QCloseEvent) -> None:
+        if self.close_guard is not None:
+            self.close_guard(event)
+        else:
+            event.accept()

@@ -14,6 +14,7 @@ from typing import Any
 import requests
 
 from agent_desktop.errors import AgentDesktopError
+from agent_desktop.urls import require_secure_url
 
 SERVICE_PREFIX = "agent-desktop-audit/"
 ENTRY = "device"
@@ -26,6 +27,12 @@ class NotEnrolled(AgentDesktopError):
 
 class EnrollmentFailed(AgentDesktopError):
     """The audit server did not enrol this device."""
+
+
+class EnrollmentRefused(EnrollmentFailed):
+    """The token was used up or wrong, or the server is not the one policy names: retrying is futile."""
+
+    code = "enrolment.refused"
 
 
 @dataclass(frozen=True)
@@ -76,17 +83,25 @@ class CredentialStore:
 
 
 def enroll(session: requests.Session, server_url: str, enrollment_token: str,
-           store: CredentialStore, *, verify: str | bool = True) -> DeviceCredentials:
-    """``POST /v1/enroll`` with IT's one-time token; stores and returns the credentials."""
+           store: CredentialStore, *, verify: str | bool = True,
+           expected_receipt_key: str = "") -> DeviceCredentials:
+    """``POST /v1/enroll`` with IT's one-time token; stores and returns the credentials.
+
+    ``expected_receipt_key`` is policy's ``audit.receipt_public_key``: a server that signs
+    with another key is not the organisation's, and nothing is stored. Plain http:// to
+    another machine is refused before the token leaves (``InsecureServerUrl``).
+    """
+    require_secure_url(server_url)
     url = server_url.rstrip("/") + "/v1/enroll"
     try:
         resp = session.post(url, json={}, headers={"Authorization": f"Bearer {enrollment_token}"},
                             timeout=ENROLL_TIMEOUT_SECONDS, verify=verify)
     except requests.RequestException as err:
         raise EnrollmentFailed(f"cannot reach the audit server ({type(err).__name__})",
-                               "Check audit.server_url and the network, then try again.") from err
+                               "Check audit.server_url and the network, then try again.",
+                               code="server.unreachable") from err
     if resp.status_code in (401, 403):
-        raise EnrollmentFailed("the audit server refused the enrolment token",
+        raise EnrollmentRefused("the audit server refused the enrolment token",
                                "Enrolment tokens are single-use: ask IT for a new one.")
     if resp.status_code != 200:
         raise EnrollmentFailed(f"the audit server answered HTTP {resp.status_code} to enrolment",
@@ -102,5 +117,9 @@ def enroll(session: requests.Session, server_url: str, enrollment_token: str,
     except (ValueError, KeyError, TypeError) as err:
         raise EnrollmentFailed("the audit server's enrolment answer is malformed",
                                "Check that audit.server_url points at the audit server.") from err
+    if expected_receipt_key and creds.receipt_public_key.lower() != expected_receipt_key.lower():
+        raise EnrollmentRefused(
+            "the audit server's receipt key is not the one the policy names",
+            "Check audit.server_url and audit.receipt_public_key with IT; nothing was stored.")
     store.save(creds)
     return creds

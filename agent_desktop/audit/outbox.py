@@ -1,7 +1,16 @@
 """The outbox inside the vault: plain functions over the vault's SQLCipher connection.
 
-Every function here runs on the vault thread (inside ``Vault.transaction``/``submit`` or an
-unlock hook); none commits by itself, so callers decide the transaction boundary.
+Every function here runs on the vault connection (inside ``Vault.transaction``/``submit``,
+``Vault.transact`` or an unlock hook); none commits by itself, so callers decide the
+transaction boundary.
+
+The head of the chain (the last event ever recorded) is the newest outbox row, or the
+head stored in ``audit_chain_state`` when that is further: recording an event writes its
+row and nothing else (one page in the commit). The stored head is a checkpoint moved by
+every batch write (``store``: the unlock's events) and every receipt (``acknowledge``), so
+it is never behind once the outbox has been emptied by a sync, and an outbox that ends
+below it has lost events (``verify_local`` says so; the keyring anchor, see
+``anchor.py``, covers the events since the last checkpoint).
 """
 
 from __future__ import annotations
@@ -11,7 +20,13 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from agent_desktop.audit.event import GENESIS_HASH, ChainBreak, build_event, verify_chain
+from agent_desktop.audit.event import (
+    GENESIS_HASH,
+    ChainBreak,
+    PreparedEvent,
+    build_event,
+    verify_chain,
+)
 from agent_desktop.errors import AgentDesktopError
 
 
@@ -22,13 +37,15 @@ class OutboxOwnedByOtherDevice(AgentDesktopError):
 @dataclass(frozen=True)
 class ChainState:
     device_id: str
-    last_seq: int
+    last_seq: int  # the head: the newest stored event, or the checkpoint when further
     last_hash: str
     acked_seq: int
     acked_hash: str
     last_sync_ts: str | None
     halted_seq: int | None
     halted_reason: str | None
+    checkpoint_seq: int  # the head as last stored in audit_chain_state
+    checkpoint_hash: str
 
     @property
     def halted(self) -> bool:
@@ -53,14 +70,31 @@ class Batch:
 
 
 def encode(event: Mapping[str, Any]) -> str:
-    return json.dumps(event, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+    return json.dumps(event, sort_keys=True, separators=(",", ":"), ensure_ascii=False, allow_nan=False)
+
+
+# one read: the state row and the newest outbox row (the b-tree's last leaf). Scalar
+# subqueries, not a join: SQLite would materialise the joined subquery, and with
+# cipher_memory_security each allocation is an mlock/munlock pair, on every record.
+_STATE_SQL = (
+    "SELECT device_id, last_seq, last_hash, acked_seq, acked_hash, last_sync_ts, halted_seq, "
+    "halted_reason, (SELECT seq FROM audit_outbox ORDER BY seq DESC LIMIT 1), "
+    "(SELECT hash FROM audit_outbox ORDER BY seq DESC LIMIT 1) "
+    "FROM audit_chain_state WHERE singleton = 1")
 
 
 def chain_state(conn: Any) -> ChainState | None:
-    row = conn.execute(
-        "SELECT device_id, last_seq, last_hash, acked_seq, acked_hash, last_sync_ts, "
-        "halted_seq, halted_reason FROM audit_chain_state WHERE singleton = 1").fetchone()
-    return ChainState(*row) if row else None
+    row = conn.execute(_STATE_SQL).fetchone()
+    if row is None:
+        return None
+    (device_id, stored_seq, stored_hash, acked_seq, acked_hash, last_sync_ts, halted_seq,
+     halted_reason, tail_seq, tail_hash) = row
+    if tail_seq is not None and tail_seq > stored_seq:
+        head_seq, head_hash = tail_seq, tail_hash
+    else:
+        head_seq, head_hash = stored_seq, stored_hash
+    return ChainState(device_id, head_seq, head_hash, acked_seq, acked_hash, last_sync_ts,
+                      halted_seq, halted_reason, stored_seq, stored_hash)
 
 
 def ensure_chain_state(conn: Any, device_id: str) -> ChainState:
@@ -82,7 +116,7 @@ def ensure_chain_state(conn: Any, device_id: str) -> ChainState:
 def append(conn: Any, *, device_id: str, user: str, role: str, action: str,
            outcome: str, patient: str | None, call_id: str | None,
            detail: Mapping[str, Any] | None, ts: str, event_id: str) -> dict[str, Any]:
-    """Build the next event of the chain, store it and move the head; returns the event."""
+    """Build the next event of the chain, store it and checkpoint the head; returns it."""
     state = ensure_chain_state(conn, device_id)
     event = build_event(device_id=device_id, seq=state.last_seq + 1, prev_hash=state.last_hash,
                         user=user, role=role, action=action, outcome=outcome, patient=patient,
@@ -91,12 +125,41 @@ def append(conn: Any, *, device_id: str, user: str, role: str, action: str,
     return event
 
 
+def append_prepared(conn: Any, prepared: PreparedEvent,
+                    head: tuple[int, str] | None = None) -> dict[str, Any]:
+    """:func:`append` for an event validated on the caller's thread: one hash, one INSERT,
+    nothing re-checked. The row is the new head, so the commit carries one page (the
+    outbox's last leaf) in the common case.
+
+    ``head``: the ``(seq, hash)`` this process appended last. While the newest row is still
+    exactly that, it is the head (the checkpoint only moves to the head: a receipt that
+    empties the outbox, another process's events or a failed commit all change the newest
+    row), so the full state is not read; otherwise it is.
+    """
+    device_id = prepared.fields["device_id"]
+    if head is not None:
+        newest = conn.execute(
+            "SELECT seq, hash FROM audit_outbox ORDER BY seq DESC LIMIT 1").fetchone()
+        if newest is not None and newest[0] == head[0] and newest[1] == head[1]:
+            return _insert(conn, *prepared.complete(head[0] + 1, head[1]))
+    state = chain_state(conn)
+    if state is None or state.device_id != device_id:
+        state = ensure_chain_state(conn, device_id)  # first event, or another device's chain
+    return _insert(conn, *prepared.complete(state.last_seq + 1, state.last_hash))
+
+
+def _insert(conn: Any, event: dict[str, Any], body: str) -> dict[str, Any]:
+    conn.execute("INSERT INTO audit_outbox (seq, id, hash, body) VALUES (?, ?, ?, ?)",
+                 (event["seq"], event["id"], event["hash"], body))
+    return event
+
+
 def store(conn: Any, events: list[dict[str, Any]]) -> None:
-    """Insert already-built events that continue the chain, and move the head."""
+    """Insert already-built events that continue the chain, and checkpoint the head."""
     if not events:
         return
-    conn.executemany("INSERT INTO audit_outbox (seq, id, body) VALUES (?, ?, ?)",
-                     [(e["seq"], e["id"], encode(e)) for e in events])
+    conn.executemany("INSERT INTO audit_outbox (seq, id, hash, body) VALUES (?, ?, ?, ?)",
+                     [(e["seq"], e["id"], e["hash"], encode(e)) for e in events])
     conn.execute("UPDATE audit_chain_state SET last_seq = ?, last_hash = ? WHERE singleton = 1",
                  (events[-1]["seq"], events[-1]["hash"]))
 
@@ -107,16 +170,33 @@ def read_batch(conn: Any, limit: int, after_seq: int = 0) -> Batch | None:
                         (after_seq, limit)).fetchall()
     if not rows:
         return None
+    # from the body, the bytes the server checks (the hash column only finds the head)
     last_hash = json.loads(rows[-1][2])["hash"]
     return Batch(first_seq=rows[0][0], last_seq=rows[-1][0], last_hash=last_hash,
                  ids=[r[1] for r in rows], bodies=[r[2] for r in rows])
 
 
+def hash_at(conn: Any, seq: int) -> str | None:
+    """The hash of event ``seq`` while it is still stored, or at the receipted point."""
+    row = conn.execute("SELECT body FROM audit_outbox WHERE seq = ?", (seq,)).fetchone()
+    if row is not None:
+        return str(json.loads(row[0])["hash"])
+    state = chain_state(conn)
+    return state.acked_hash if state is not None and state.acked_seq == seq else None
+
+
 def acknowledge(conn: Any, last_seq: int, last_hash: str, when: str) -> int:
-    """Delete the events a verified receipt covers; keep the receipted point. Returns count."""
+    """Delete the events a verified receipt covers; keep the receipted point and checkpoint
+    the head (read before the delete: the receipted events may be all there is). Returns
+    the count."""
+    state = chain_state(conn)
+    head = (state.last_seq, state.last_hash) if state is not None else (last_seq, last_hash)
+    if head[0] < last_seq:  # a receipt past the head: only a tampered outbox gets here
+        head = (last_seq, last_hash)
     cur = conn.execute("DELETE FROM audit_outbox WHERE seq <= ?", (last_seq,))
-    conn.execute("UPDATE audit_chain_state SET acked_seq = ?, acked_hash = ?, last_sync_ts = ? "
-                 "WHERE singleton = 1", (last_seq, last_hash, when))
+    conn.execute("UPDATE audit_chain_state SET acked_seq = ?, acked_hash = ?, last_sync_ts = ?, "
+                 "last_seq = ?, last_hash = ? WHERE singleton = 1",
+                 (last_seq, last_hash, when, *head))
     return int(cur.rowcount)
 
 
@@ -131,8 +211,9 @@ def clear_halt(conn: Any) -> None:
 
 
 def backlog(conn: Any) -> int:
-    """Events recorded but not yet receipted: from the chain-state row, O(1) (a count(*)
-    would decrypt every page of a large backlog once per sync round)."""
+    """Events recorded but not yet receipted: the head's seq minus the receipted one (the
+    state row and the newest row, by primary key; a count(*) would decrypt every page of a
+    large backlog once per sync round)."""
     state = chain_state(conn)
     return state.last_seq - state.acked_seq if state else 0
 
@@ -167,12 +248,19 @@ def verify_local(conn: Any) -> LocalVerification:
 
     try:
         seq, head = verify_chain(counted(), prev_hash=state.acked_hash, prev_seq=state.acked_seq)
-        for event_seq, event in enumerate(stored_events(conn), start=state.acked_seq + 1):
+        rows = conn.execute("SELECT hash, body FROM audit_outbox ORDER BY seq")
+        for event_seq, (stored_hash, body) in enumerate(rows, start=state.acked_seq + 1):
+            event = json.loads(body)
             if event.get("device_id") != state.device_id:
                 raise ChainBreak(event_seq, "event carries another device id")
-        if (seq, head) != (state.last_seq, state.last_hash):
+            if stored_hash != event["hash"]:  # the column the next record links to
+                raise ChainBreak(event_seq, "the stored hash column differs from the event's")
+        if seq < state.last_seq:
             raise ChainBreak(seq + 1, f"outbox ends at seq {seq} but the chain head is seq "
                              f"{state.last_seq} (events were removed)")
+        if head != state.last_hash:
+            raise ChainBreak(seq, f"the newest event (seq {seq}) is not the recorded head "
+                             "(it was replaced)")
     except ChainBreak as err:
         return LocalVerification(False, count, state.acked_seq, state.last_seq, str(err), err.seq)
     except (ValueError, KeyError) as err:  # a body that is no longer JSON

@@ -20,10 +20,12 @@ from contextlib import contextmanager
 from typing import Any, Protocol, TypeVar
 
 from agent_desktop.audit import outbox
-from agent_desktop.audit.event import GENESIS_HASH, InvalidEvent, build_event, utc_timestamp, uuid7
-from agent_desktop.audit.notices import AuditRecorded
+from agent_desktop.audit.anchor import Head, OutboxAnchor, Rollback
+from agent_desktop.audit.event import InvalidEvent, prepare_event, utc_timestamp, uuid7
+from agent_desktop.audit.notices import AuditChainAlert, AuditRecorded, AuditSyncStatus
 from agent_desktop.bus import EventBus
 from agent_desktop.errors import AgentDesktopError
+from agent_desktop.vault.events import VaultLocked, VaultWiped
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")
@@ -36,8 +38,10 @@ class AuditVault(Protocol):
     """What the recorder needs from :class:`agent_desktop.vault.Vault`."""
 
     def transaction(self, fn: Callable[[Any], T]) -> Any: ...
+    def transact(self, fn: Callable[[Any], T], timeout: float | None = None) -> T: ...
     def submit(self, fn: Callable[[Any], T]) -> Any: ...
     def add_unlock_hook(self, hook: Callable[[Any, Sequence[Any]], None]) -> None: ...
+    # optional (a vault without them gets no rollback detection): read_anchor, write_anchor
 
 
 class AuditWriteFailed(AgentDesktopError):
@@ -92,30 +96,62 @@ class AuditRecorder:
         self.role = role
         self._clock = clock
         self._lock = threading.Lock()
+        read, write = getattr(vault, "read_anchor", None), getattr(vault, "write_anchor", None)
+        self.anchor = OutboxAnchor(read, write) if read and write else None
+        self.rollback: Rollback | None = None  # found at the last unlock of this process
+        # (seq, hash) this recorder appended last: spares reading the whole chain state
+        # while it is still the newest row (read and set under the vault's connection lock)
+        self._head: tuple[int, str] | None = None
         vault.add_unlock_hook(self._on_unlock)
+        # the anchor follows the head: exactly on lock, after each sync, a new chain on wipe
+        self._subs = [bus.subscribe(VaultLocked, self._on_locked),
+                      bus.subscribe(VaultWiped, self._on_wiped),
+                      bus.subscribe(AuditSyncStatus, self._on_sync_status)]
+
+    def _on_locked(self, event: VaultLocked) -> None:
+        if self.anchor is not None:
+            self.anchor.close()
+
+    def _on_wiped(self, event: VaultWiped) -> None:
+        self._head = None
+        if self.anchor is not None:
+            self.anchor.forget()
+
+    def _on_sync_status(self, event: AuditSyncStatus) -> None:
+        if self.anchor is not None:
+            self.anchor.flush_soon()
 
     # --- recording -------------------------------------------------------------------------
     def record(self, action: str, *, patient: str | None = None, call_id: str | None = None,
                outcome: str = "success", detail: Mapping[str, Any] | None = None) -> dict[str, Any]:
         """Append one event durably and return it; raises InvalidEvent or AuditWriteFailed."""
         now = self._clock()
-        fields: dict[str, Any] = {"user": self.user, "role": self.role, "action": action, "outcome": outcome,
-                  "patient": patient, "call_id": call_id, "detail": dict(detail or {}),
-                  "ts": utc_timestamp(now), "event_id": uuid7(int(now * 1000))}
-        # validated on the caller's thread first: a PHI-looking detail never reaches the disk
-        build_event(device_id=self.device_id, seq=1, prev_hash=GENESIS_HASH, **fields)
+        # validated before the transaction: a PHI-looking detail never reaches the disk, and
+        # the connection lock (which every record queues on) is held only to chain, hash
+        # and write
+        prepared = prepare_event(device_id=self.device_id, user=self.user, role=self.role,
+                                 action=action, outcome=outcome, patient=patient,
+                                 call_id=call_id, detail=detail, ts=utc_timestamp(now),
+                                 event_id=uuid7(int(now * 1000)))
 
         def write(conn: Any) -> dict[str, Any]:
-            return outbox.append(conn, device_id=self.device_id, **fields)
+            written = outbox.append_prepared(conn, prepared, self._head)
+            # a commit that fails after this leaves a hint that no row matches: read again
+            self._head = (written["seq"], written["hash"])
+            return written
 
         try:
-            event: dict[str, Any] = self._vault.transaction(write).result(RECORD_TIMEOUT_SECONDS)
+            # on this thread, under the vault's connection lock: the caller waits for the
+            # commit anyway, and a hop to the vault thread and back costs more than it does
+            event: dict[str, Any] = self._vault.transact(write, RECORD_TIMEOUT_SECONDS)
         except InvalidEvent:
             raise
         except Exception as err:  # every failure means "not recorded": explain it, re-raise
             failure = explain_write_failure(action, err)
             log.warning("audit event %s not recorded: %s (%s)", action, failure.reason, err)
             raise failure from err
+        if self.anchor is not None:
+            self.anchor.note(Head(event["seq"], event["hash"]))
         self._bus.publish(AuditRecorded(event["seq"], action))
         return event
 
@@ -138,17 +174,48 @@ class AuditRecorder:
 
         One transaction of its own: either every pending record joins the chain or none
         does (and the vault keeps them for the next unlock, since this hook then raises).
+        A database behind its anchored head (an older copy put back) is never continued
+        silently: an ``audit.outbox_rollback`` alert goes first into the chain, so it is
+        synced to the server, and the bus carries an :class:`AuditChainAlert`.
         """
+        anchored = self._anchored()
         conn.execute("BEGIN IMMEDIATE")
         try:
-            events = self._join_pending(conn, pending)
+            rollback = _rolled_back(conn, anchored)
+            events = []
+            if rollback is not None:
+                events.append(self._append_now(conn, "audit.outbox_rollback", "failure",
+                                               rollback.detail(), utc_timestamp(self._clock())))
+            events += self._join_pending(conn, pending)
             conn.execute("COMMIT")
         except BaseException:
             if conn.in_transaction:
                 conn.execute("ROLLBACK")
             raise
+        head = Head(events[-1]["seq"], events[-1]["hash"])
+        if rollback is not None:
+            self.rollback = rollback
+            log.error("audit outbox rolled back: seq %s anchored, %s found",
+                      rollback.anchored.seq, rollback.found_seq)
+            if self.anchor is not None:
+                try:
+                    self.anchor.reset(head)  # the chain goes on from the alert
+                except AgentDesktopError as err:  # the alert is committed; anchor next time
+                    log.error("could not re-anchor the audit outbox: %s", err)
+            self._bus.publish(AuditChainAlert(self.device_id, events[0]["seq"], rollback.problem))
+        elif self.anchor is not None:
+            self.anchor.note(head)
         for event in events:
             self._bus.publish(AuditRecorded(event["seq"], event["action"]))
+
+    def _anchored(self) -> Head | None:
+        if self.anchor is None:
+            return None
+        try:
+            return self.anchor.read()
+        except AgentDesktopError as err:  # the unlock still records; the check is skipped
+            log.error("could not read the audit outbox anchor: %s", err)
+            return None
 
     def _join_pending(self, conn: Any, pending: Sequence[Any]) -> list[dict[str, Any]]:
         events = []
@@ -174,9 +241,28 @@ class AuditRecorder:
 
     # --- reading ----------------------------------------------------------------------------
     def verify_local(self) -> outbox.LocalVerification:
+        """The chain recomputed; not ok when this process found the outbox rolled back."""
         result: outbox.LocalVerification = self._vault.submit(outbox.verify_local).result(
             RECORD_TIMEOUT_SECONDS)
+        if self.rollback is not None and result.ok:
+            return outbox.LocalVerification(False, result.events, result.acked_seq,
+                                            result.last_seq, self.rollback.problem,
+                                            self.rollback.found_seq + 1)
         return result
+
+
+def _rolled_back(conn: Any, anchored: Head | None) -> Rollback | None:
+    """Whether the outbox is behind (or forked from) the head anchored outside it."""
+    if anchored is None:
+        return None
+    state = outbox.chain_state(conn)
+    found = state.last_seq if state is not None else 0
+    if found < anchored.seq:
+        return Rollback(anchored, found)
+    stored = outbox.hash_at(conn, anchored.seq)
+    if stored is not None and stored != anchored.hash:
+        return Rollback(anchored, found)  # same length or longer, but another history
+    return None
 
 
 def _pending_fields(record: Any) -> tuple[str, str, dict[str, Any], str]:

@@ -7,7 +7,9 @@ key from enrolment) and names exactly the batch's last event. Anything else (no 
 TLS failure, timeout, 5xx, 429, malformed or unsigned 200) means "not delivered": the
 events stay and the round is retried with capped exponential backoff and jitter. A 409
 chain break halts sync for good (persisted) and raises an alert; history is never
-rewritten. A revoked device wipes the vault.
+rewritten. A revoked device wipes the vault. Every batch and every idle device check carries
+the outbox head (``Audit-Head: <last seq>:<last hash>``, recorded events sent or not), so the
+server can alert when a workstation's chain goes backwards or forks.
 """
 
 from __future__ import annotations
@@ -33,12 +35,14 @@ from agent_desktop.audit.credentials import CredentialStore, DeviceCredentials, 
 from agent_desktop.audit.event import receipt_message, utc_timestamp
 from agent_desktop.audit.notices import AuditChainAlert, AuditSyncStatus, DeviceRevoked
 from agent_desktop.bus import EventBus
+from agent_desktop.urls import InsecureServerUrl, require_secure_url
 from agent_desktop.vault.events import VaultUnlocked
 
 log = logging.getLogger(__name__)
 REQUEST_TIMEOUT_SECONDS = (5.0, 30.0)  # connect, read
 VAULT_TIMEOUT_SECONDS = 60.0
 REVOKED_CODES = ("device_revoked", "revoked")
+HEAD_HEADER = "Audit-Head"  # agent_desktop/server/heads.py reads it
 
 
 class SyncVault(Protocol):
@@ -59,6 +63,7 @@ class Outcome(enum.Enum):
     REVOKED = "revoked"       # device revoked: vault wiped
     LOCKED = "locked"         # the vault is locked: nothing can be read
     NOT_ENROLLED = "not_enrolled"
+    REFUSED = "refused"       # the server address is not safe to talk to (plain http://)
 
 
 @dataclass(frozen=True)
@@ -95,6 +100,7 @@ class SyncWorker:
         self._verify: str | bool = ca_bundle or True
         self._failures = 0
         self._creds: DeviceCredentials | None = None
+        self._head: tuple[int, str] | None = None  # the outbox head read at the start of a round
         self._thread: threading.Thread | None = None
         self._status_lock = threading.Lock()
         self._status = AuditSyncStatus(online=False, backlog=None, last_sync=None, last_error=None)
@@ -133,6 +139,7 @@ class SyncWorker:
         creds = self._store.require()
         if self._policy_url:
             creds = replace(creds, server_url=self._policy_url)
+        require_secure_url(creds.server_url)  # never a token or a wipe over plain http
         self._creds = creds
         return creds
 
@@ -152,10 +159,14 @@ class SyncWorker:
         except NotEnrolled as err:
             self._set_status(enrolled=False, last_error=err.message)
             return Round(Outcome.NOT_ENROLLED, error=err.message)
+        except InsecureServerUrl as err:
+            self._set_status(online=False, last_error=err.message)
+            return Round(Outcome.REFUSED, error=err.message)
         try:
             state, batch = self._vault.submit(self._read).result(VAULT_TIMEOUT_SECONDS)
         except Exception as err:  # noqa: BLE001 - a locked or closed vault just means "later"
             return Round(Outcome.LOCKED, error=f"vault unavailable ({type(err).__name__})")
+        self._head = (state.last_seq, state.last_hash) if state is not None and state.last_seq > 0 else None
         if state is not None and state.halted:
             self._set_status(halted=True, last_error=state.halted_reason)
             return Round(Outcome.HALTED, error=state.halted_reason)
@@ -213,6 +224,14 @@ class SyncWorker:
                              f"({type(err).__name__}); the batch will be re-sent")
         return None
 
+    def _head_header(self, batch: outbox.Batch | None = None) -> dict[str, str]:
+        """The outbox head to report; a batch read after the round's head (events recorded
+        meanwhile) moves it forward, so the report never lags what the batch carries."""
+        head = self._head
+        if batch is not None and (head is None or batch.last_seq > head[0]):
+            head = (batch.last_seq, batch.last_hash)
+        return {} if head is None else {HEAD_HEADER: f"{head[0]}:{head[1]}"}
+
     def _read(self, conn: Any) -> tuple[outbox.ChainState | None, outbox.Batch | None]:
         return outbox.chain_state(conn), outbox.read_batch(conn, self.batch_size)
 
@@ -222,7 +241,7 @@ class SyncWorker:
             resp = self._session.post(
                 url, data=batch.payload(creds.device_id),
                 headers={"Authorization": f"Bearer {creds.device_token}",
-                         "Content-Type": "application/json"},
+                         "Content-Type": "application/json", **self._head_header(batch)},
                 timeout=self._timeout, verify=self._verify)
         except requests.exceptions.SSLError:
             return self._retry("TLS failure talking to the audit server (certificate or protocol)")
@@ -324,7 +343,8 @@ class SyncWorker:
         """Idle round: ask whether this device is still active (a revoked one is wiped)."""
         url = creds.server_url.rstrip("/") + f"/v1/devices/{creds.device_id}"
         try:
-            resp = self._session.get(url, headers={"Authorization": f"Bearer {creds.device_token}"},
+            resp = self._session.get(url, headers={"Authorization": f"Bearer {creds.device_token}",
+                                                   **self._head_header()},
                                      timeout=self._timeout, verify=self._verify)
         except requests.RequestException:
             self._set_status(online=False, backlog=0)

@@ -13,13 +13,16 @@ import argparse
 import json
 import sys
 from collections.abc import Callable
+from pathlib import Path
 from typing import Any
 
 import requests
 
+import agent_desktop.capabilities  # noqa: F401  (registers every capability's vault tables)
 from agent_desktop.audit import outbox
 from agent_desktop.audit.attach import attach_recorder
-from agent_desktop.audit.credentials import CredentialStore, DeviceCredentials, enroll
+from agent_desktop.audit.credentials import CredentialStore, DeviceCredentials
+from agent_desktop.audit.enrol_token import EnrolmentToken, enrol_with, read_token_file, token_file
 from agent_desktop.audit.recorder import AuditRecorder
 from agent_desktop.audit.sync import Outcome, SyncWorker
 from agent_desktop.bus import EventBus
@@ -40,10 +43,20 @@ def register(sub: Any) -> None:
     status.add_argument("--password-stdin", action="store_true",
                         help="unlock with the password from standard input to read the outbox")
     status.set_defaults(func=run_status)
-    en = actions.add_parser("enroll", help="enrol this workstation with IT's one-time token")
+    en = actions.add_parser(
+        "enroll", help="enrol this workstation with IT's one-time token",
+        description="The token comes from --token, --token-stdin, --token-file, else the per-user "
+                    "file <config dir>/enrolment-token if IT left one (deleted once used), else a "
+                    "terminal prompt. Never from the policy file: every local user can read it.")
     en.add_argument("--server", default="", help="audit server URL (default: policy audit.server_url)")
-    en.add_argument("--token-stdin", action="store_true",
-                    help="read the enrolment token from standard input (else a terminal prompt)")
+    source = en.add_mutually_exclusive_group()
+    source.add_argument("--token", metavar="TOKEN",
+                        help="the token itself (other local users can see command lines: "
+                             "prefer --token-stdin or the token file)")
+    source.add_argument("--token-stdin", action="store_true",
+                        help="read the enrolment token from standard input")
+    source.add_argument("--token-file", type=Path, metavar="FILE",
+                        help="read it from FILE (owned by you, mode 0600), deleted once used")
     en.set_defaults(func=run_enroll)
     for name, func, text in (
         ("sync-now", run_sync_now, "send the backlog now (stops at the first failure)"),
@@ -127,6 +140,20 @@ def run_status(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def _token(args: argparse.Namespace, ctx: CliContext) -> EnrolmentToken:
+    """The token from the first source given; the per-user file before asking a person."""
+    if args.token:
+        return EnrolmentToken(args.token.strip())
+    if args.token_stdin:
+        return EnrolmentToken(sys.stdin.readline().strip())
+    if args.token_file:
+        return read_token_file(args.token_file)
+    default = token_file(ctx.paths)
+    if default.exists() or default.is_symlink():
+        return read_token_file(default)
+    return EnrolmentToken(_Passwords(False).ask("Enrolment token: ").strip())
+
+
 def run_enroll(args: argparse.Namespace) -> int:
     ctx = CliContext.create()
     server = args.server or str(ctx.settings.get("audit.server_url"))
@@ -134,11 +161,10 @@ def run_enroll(args: argparse.Namespace) -> int:
         print("agent-desktop: no audit server: pass --server or set audit.server_url in the policy",
               file=sys.stderr)
         return EXIT_CONFIG
-    token = (sys.stdin.readline() if args.token_stdin
-             else _Passwords(False).ask("Enrolment token: ")).strip()
     ca_bundle = str(ctx.settings.get("audit.ca_bundle"))
-    creds = enroll(requests.Session(), server, token, _store(ctx, args.profile),
-                   verify=ca_bundle or True)
+    creds = enrol_with(_token(args, ctx), requests.Session(), server, _store(ctx, args.profile),
+                       verify=ca_bundle or True,
+                       receipt_key=str(ctx.settings.get("audit.receipt_public_key")))
     print(f"enrolled: device {creds.device_id} for {creds.agent_id or 'this agent'}"
           f" ({creds.role or 'agent'}) with {server}")
     return EXIT_OK
@@ -162,7 +188,8 @@ def run_sync_now(args: argparse.Namespace) -> int:
 def run_verify_local(args: argparse.Namespace) -> int:
     def verify(ctx: CliContext, vault: Vault, recorder: AuditRecorder | None,
                creds: DeviceCredentials | None, bus: EventBus) -> int:
-        result = vault.submit(outbox.verify_local).result()
+        result = (recorder.verify_local() if recorder is not None
+                  else vault.submit(outbox.verify_local).result())
         _emit(args, {"ok": result.ok, "events_checked": result.events,
                      "receipted_seq": result.acked_seq, "last_seq": result.last_seq,
                      "problem": result.problem})

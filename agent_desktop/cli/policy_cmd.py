@@ -1,4 +1,4 @@
-"""`agent-desktop policy show|check`: what applies on this workstation, and why."""
+"""`agent-desktop policy show|check|template`: what applies here and why; IT's starting point."""
 
 from __future__ import annotations
 
@@ -20,6 +20,8 @@ def register(sub: Any) -> None:
     check = actions.add_parser("check", help="validate a policy file before deploying it")
     check.add_argument("file", type=Path)
     check.set_defaults(func=run_check)
+    template = actions.add_parser("template", help="print a commented policy naming every setting")
+    template.set_defaults(func=run_template)
 
 
 def describe(settings: Settings) -> list[dict[str, Any]]:
@@ -57,4 +59,11 @@ def run_check(args: argparse.Namespace) -> int:
         print(f"{args.file}: no such file")
         return 2
     print(f"{args.file}: ok ({len(values)} settings, {len(locked)} locked)")
+    return EXIT_OK
+
+
+def run_template(args: argparse.Namespace) -> int:
+    from agent_desktop.policy.template import render_template
+
+    print(render_template(), end="")
     return EXIT_OK

@@ -21,6 +21,9 @@ class ServerConfigError(AgentDesktopError):
     """The server's command-line options do not make a safe configuration."""
 
 
+KEEP_ALIVE_SECONDS = 75  # idle client connections kept open (uvicorn's own default is 5)
+
+
 def register(sub: Any) -> None:
     p = sub.add_parser("server", help="run the central audit server, or manage its tokens and data")
     _db_option(p, required=False)
@@ -32,15 +35,23 @@ def register(sub: Any) -> None:
                    help="Ed25519 receipt key (default: created once beside a SQLite database)")
     p.add_argument("--directory-data", type=Path, metavar="FILE",
                    help="serve the FHIR directory subset (/fhir/Patient...) from this file")
+    p.add_argument("--directory-rate", type=float, default=None, metavar="PER_MINUTE",
+                   help="directory requests a device may make per minute (default 300; bursts up to it)")
     p.add_argument("--grant-ttl", type=int, default=60, metavar="SECONDS",
                    help="lifetime of monitor grants (default 60)")
+    p.add_argument("--presence-timeout", type=float, default=None, metavar="SECONDS",
+                   help="show an agent whose client has not reported for this long as offline "
+                        "(default 45: three of the client's 15 s heartbeats)")
     p.add_argument("--retention-days", type=int, default=None, metavar="DAYS",
                    help="refuse events older than this (default 2196, six years; match `purge --keep-days`)")
+    p.add_argument("--keep-alive", type=int, default=KEEP_ALIVE_SECONDS, metavar="SECONDS",
+                   help="keep an idle client connection open this long (default 75: longer than "
+                        "the clients' 15 s heartbeat and the rosters' refresh, so they reuse it)")
     p.add_argument("--access-log", action="store_true", help="log every request line")
     p.set_defaults(func=run_server)
     actions = p.add_subparsers(dest="server_action", metavar="ACTION")
 
-    token = actions.add_parser("token", help="create tokens").add_subparsers(
+    token = actions.add_parser("token", help="create, list and revoke tokens").add_subparsers(
         dest="token_action", metavar="ACTION", required=True)
     create = token.add_parser("create", help="print a new token once (only its hash is stored)")
     _db_option(create)
@@ -53,6 +64,16 @@ def register(sub: Any) -> None:
                         help="expiry (default: enroll 72 h, others none)")
     create.add_argument("--json", action="store_true", help="print {token, role, ...} as JSON")
     create.set_defaults(func=run_token_create)
+    listing = token.add_parser("list", help="list tokens by id (never the tokens themselves)")
+    _db_option(listing)
+    listing.set_defaults(func=run_token_list)
+    revoke = token.add_parser("revoke", help="revoke a token of any role at once (audited)")
+    _db_option(revoke)
+    which = revoke.add_mutually_exclusive_group(required=True)
+    which.add_argument("--id", metavar="HEX", help="the token's id from `token list` (8+ hex digits)")
+    which.add_argument("--token", help="the token itself")
+    revoke.add_argument("--reason", help="why (kept in the server log)")
+    revoke.set_defaults(func=run_token_revoke)
 
     keygen = actions.add_parser("keygen", help="write a new Ed25519 receipt key and print its public key")
     keygen.add_argument("--out", type=Path, required=True, help="key file to create (0600)")
@@ -68,6 +89,14 @@ def register(sub: Any) -> None:
                        help="retention in days (default 2196, six years)")
     purge.add_argument("--dry-run", action="store_true", help="count only")
     purge.set_defaults(func=run_purge)
+
+    report = actions.add_parser("report", help="compliance reports from the audit trail").add_subparsers(
+        dest="report_action", metavar="REPORT", required=True)
+    who = report.add_parser("who-saw", help="who saw this patient's data, when, after which verification")
+    _db_option(who)
+    who.add_argument("--patient", required=True, metavar="REF", help="the patient's opaque reference")
+    who.add_argument("--json", action="store_true", help="print the report as JSON")
+    who.set_defaults(func=run_who_saw)
 
 
 def _db_option(p: argparse.ArgumentParser, required: bool = True) -> None:
@@ -117,6 +146,7 @@ def signing_key_path(args: argparse.Namespace, db: Any) -> Path:
 
 
 def run_server(args: argparse.Namespace) -> int:
+    import gc
     import ssl
 
     import uvicorn
@@ -138,12 +168,27 @@ def run_server(args: argparse.Namespace) -> int:
     key_path = signing_key_path(args, db)
     signer = load_key(key_path) if args.signing_key else load_or_create_key(key_path)
     ctx = ServerContext(db=db, signer=signer, grant_ttl_s=args.grant_ttl)
+    if args.presence_timeout is not None:
+        if not 1 <= args.presence_timeout <= 3600:
+            raise ServerConfigError("--presence-timeout must be between 1 and 3600 seconds",
+                                    "Keep it a few times the clients' presence.heartbeat_seconds.")
+        ctx.presence_timeout_s = args.presence_timeout
     if args.retention_days is not None:
         if args.retention_days < 1:
             raise ServerConfigError("--retention-days must be at least 1")
         ctx.retention_days = args.retention_days
+    if args.directory_rate is not None:
+        if args.directory_rate <= 0:
+            raise ServerConfigError("--directory-rate must be above 0")
+        ctx.directory_rate_per_minute = args.directory_rate
+    if not 1 <= args.keep_alive <= 3600:
+        raise ServerConfigError("--keep-alive must be between 1 and 3600 seconds",
+                                "Keep it above the clients' presence.heartbeat_seconds.")
     app = create_app(ctx, directory_data=args.directory_data)
+    # uvicorn's own default (5 s) closes a workstation's connection between two heartbeats, and
+    # a team lead's grant request after a pause then pays a new TCP + TLS handshake first
     config = uvicorn.Config(app, host=host, port=port, log_level="warning", access_log=args.access_log,
+                            timeout_keep_alive=args.keep_alive,
                             ssl_certfile=str(args.tls_cert) if tls else None,
                             ssl_keyfile=str(args.tls_key) if tls else None,
                             timeout_graceful_shutdown=5, server_header=False)
@@ -157,6 +202,12 @@ def run_server(args: argparse.Namespace) -> int:
     scheme = "https" if tls else "http"
     print(f"audit server on {scheme}://{host}:{port} ({db.kind}); receipt key {signer.public_key_hex}",
           flush=True)
+    # Everything made so far (modules, the app, its routes and models) lives as long as the
+    # process: frozen, it is no longer walked by every full garbage collection. Each batch
+    # parses thousands of objects that survive into the oldest generation, which made a full
+    # collection of the whole heap (tens of ms) every few dozen batches.
+    gc.collect()
+    gc.freeze()
     try:
         uvicorn.Server(config).run()
     finally:
@@ -186,10 +237,36 @@ def run_token_create(args: argparse.Namespace) -> int:
     finally:
         db.close()
     if args.json:
-        print(json.dumps({"token": token, "role": args.role, "agent": args.agent, "team": args.team,
-                          "expires_at": expires}))
+        from agent_desktop.server.tokens import token_hash
+
+        print(json.dumps({"token": token, "id": token_hash(token)[:16], "role": args.role, "agent": args.agent,
+                          "team": args.team, "expires_at": expires}))
     else:
         print(token)
+    return EXIT_OK
+
+
+def run_token_list(args: argparse.Namespace) -> int:
+    from agent_desktop.server.tokens import list_tokens
+
+    db = _open(args.db)
+    try:
+        for row in list_tokens(db):
+            print(json.dumps(row))
+    finally:
+        db.close()
+    return EXIT_OK
+
+
+def run_token_revoke(args: argparse.Namespace) -> int:
+    from agent_desktop.server.tokens import revoke_token
+
+    db = _open(args.db)
+    try:
+        result = revoke_token(db, token=args.token, token_id=args.id, reason=args.reason)
+    finally:
+        db.close()
+    print(json.dumps(result))
     return EXIT_OK
 
 
@@ -223,4 +300,17 @@ def run_purge(args: argparse.Namespace) -> int:
     finally:
         db.close()
     print(json.dumps(result))
+    return EXIT_OK
+
+
+def run_who_saw(args: argparse.Namespace) -> int:
+    from agent_desktop.server.queries import EventFilter, iter_events
+    from agent_desktop.server.who_saw import as_text, who_saw
+
+    db = _open(args.db)
+    try:
+        report = who_saw(args.patient, iter_events(db, EventFilter(patient=args.patient)))
+    finally:
+        db.close()
+    print(json.dumps(report, indent=1) if args.json else as_text(report))
     return EXIT_OK

@@ -14,6 +14,7 @@ import sys
 from dataclasses import asdict
 from typing import Any
 
+import agent_desktop.capabilities  # noqa: F401  (registers every capability's vault tables)
 from agent_desktop.audit.attach import attach_recorder
 from agent_desktop.bus import EventBus
 from agent_desktop.cli.context import EXIT_FAIL, EXIT_OK, CliContext
@@ -156,9 +157,12 @@ def run_wipe(args: argparse.Namespace) -> int:
         if answer.strip() != "wipe":
             print("not wiped")
             return EXIT_FAIL
+    from agent_desktop.recordings.store import recordings_folder, shred_folder
+
     vault = _vault(args)
     try:
         vault.wipe()
+        shred_folder(recordings_folder(vault.directory))  # undecryptable already: the key was in the vault
     finally:
         vault.close()
     print(f"vault of profile {args.profile} wiped")

@@ -17,6 +17,7 @@ from urllib.parse import quote
 import requests
 
 from agent_desktop.directory.fhir import FhirFormatError, reference_id
+from agent_desktop.directory.group_resources import CLINICAL_TYPES, patient_refs
 from agent_desktop.errors import AgentDesktopError
 
 FHIR_JSON = "application/fhir+json"
@@ -58,6 +59,22 @@ class FhirClient:
             raise DirectoryError("the directory answered a Patient read with another resource")
         return body
 
+    def for_patient(self, resource_type: str, patient_id: str,
+                    params: Mapping[str, str] | None = None) -> list[dict[str, Any]]:
+        """One patient's resources of a type (a field group's data); ``Patient`` is the patient.
+
+        Searched by POST; an answer holding another patient's resource is refused whole.
+        """
+        if resource_type == "Patient":
+            found = self._search("Patient", {"_id": patient_id})
+        else:
+            found = self._search(resource_type, {"patient": f"Patient/{patient_id}", **(params or {})})
+        for resource in found:
+            if f"Patient/{patient_id}" not in patient_refs(resource):
+                raise DirectoryError(f"the directory answered a {resource_type} search with a resource about "
+                                     "another patient (or none)", "Report it to the directory's administrators.")
+        return found
+
     def related_persons(self, patient_id: str) -> list[dict[str, Any]]:
         found = self._search("RelatedPerson", {"patient": f"Patient/{patient_id}"})
         return [r for r in found if reference_id(r.get("patient"), "Patient") == patient_id]
@@ -80,9 +97,9 @@ class FhirClient:
     # --- plumbing -------------------------------------------------------------------------
 
     def _search(self, resource_type: str, params: dict[str, str]) -> list[dict[str, Any]]:
-        if resource_type == "Patient":
+        if resource_type == "Patient" or resource_type in CLINICAL_TYPES:
             # POST search: the caller's number, name and birth date never appear in a URL
-            response = self._request("POST", "/Patient/_search", data=params)
+            response = self._request("POST", f"/{resource_type}/_search", data=params)
             if response.status_code != 200:
                 raise DirectoryError(f"the directory answered HTTP {response.status_code}: "
                                      f"{_diagnostics(response)}")

@@ -21,6 +21,7 @@ from typing import Any, Protocol
 from agent_desktop.bus import EventBus
 from agent_desktop.directory.client import DirectoryError, DirectoryUnavailable, FhirClient
 from agent_desktop.directory.fhir import consent_resource, record_from_fhir, related_person_resource
+from agent_desktop.directory.groups import GroupData, fetch_group
 from agent_desktop.verify import matchers
 from agent_desktop.verify.record import PatientRecord, record_from_json, record_to_json
 from agent_desktop.verify.session import pending_consent_from_json
@@ -124,6 +125,15 @@ class Directory:
         if self.bus is not None:
             self.bus.publish(ScreenPop(call_id, tuple(found.ids), found.cached, offline))
         return found
+
+    def group_data(self, patient_id: str, group: str) -> GroupData:
+        """The data behind one field group (blocking; call it off the GUI thread).
+
+        Fetches only that group's resources, caches the rows with the PHI TTL and, when the
+        directory is unreachable, answers from the cache (``cached=True``). Only call it for a
+        group the verification allows; reveal the result through the verification's guard.
+        """
+        return fetch_group(self.client, self.cache, patient_id, group, clock=self.clock)
 
     # --- consents ---------------------------------------------------------------------------
 

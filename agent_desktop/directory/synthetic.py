@@ -4,6 +4,8 @@ English and Spanish names (accents, two surnames, hyphens, apostrophes), househo
 share a phone number (screen pop with several candidates), minors with a parent and
 sometimes a guardian, representatives with limited scopes, expired and revoked consents.
 Phone numbers are in the fictional 555-01xx range and SSNs start with 9 (never issued).
+Every patient also gets the data behind each field group
+(:mod:`agent_desktop.directory.synthetic_clinical`), in the patient's language.
 
     python -m agent_desktop.directory.synthetic OUT.json [--seed 7] [--patients 40]
 """
@@ -29,6 +31,8 @@ from agent_desktop.directory.fhir import (
     human_name,
     related_person_resource,
 )
+from agent_desktop.directory.group_resources import CLINICAL_TYPES
+from agent_desktop.directory.synthetic_clinical import add_demographics, clinical_resources
 from agent_desktop.verify.script import FIELD_GROUPS
 
 ENGLISH_GIVEN = ["James", "Mary", "Robert", "Patricia", "Mary-Kate", "Siobhán", "Liam", "Chloé", "Zoë",
@@ -66,10 +70,12 @@ def _birth(rng: random.Random, today: dt.date, min_age: int, max_age: int) -> dt
 
 
 def generate(seed: int = 7, patients: int = 40, today: dt.date | None = None) -> dict[str, list[dict[str, Any]]]:
-    """The directory's data: ``{"Patient": [...], "RelatedPerson": [...], "Consent": [...]}``."""
+    """The directory's data: ``{"Patient": [...], "RelatedPerson": [...], "Consent": [...], ...}``
+    with every field group's resources (:data:`CLINICAL_TYPES`) for every patient."""
     rng = random.Random(seed)
     today = today or dt.date(2026, 11, 28)
     out: dict[str, list[dict[str, Any]]] = {"Patient": [], "RelatedPerson": [], "Consent": []}
+    out.update({t: [] for t in CLINICAL_TYPES})
     household_phone: str | None = None
     household_family: list[str] = []
     for n in range(1, patients + 1):
@@ -104,6 +110,13 @@ def generate(seed: int = 7, patients: int = 40, today: dt.date | None = None) ->
         if rng.random() < 0.6:
             patient["extension"] = [{"url": PASSCODE_URL, "valueString": rng.choice(PASSWORDS)}]
         out["Patient"].append(patient)
+        # the groups' data comes from its own generator per patient: the identities above stay
+        # what they were for a given seed
+        clinical = random.Random(f"{seed}:{pid}")
+        add_demographics(patient, clinical)
+        for rtype, resources in clinical_resources(pid, patient, spanish=spanish, minor=minor, today=today,
+                                                   rng=clinical).items():
+            out[rtype].extend(resources)
 
         reps: list[tuple[str, set[str], dt.date | None, str]] = []
         if minor:

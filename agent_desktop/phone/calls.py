@@ -43,14 +43,14 @@ class CallRecord:
     rejected_why: str = ""
     srtp_refused: bool = False
     transfer_kind: str = ""
+    transfer_at: float | None = None  # when a transfer was sent and its final answer awaited
     transferred: bool = False
     ringing_tone: bool = False
-    recorder: Any = None
-    recorder_path: Any = None
     # (source, sink) AudioMedia pairs this engine connected, undone on media changes
     links: list[tuple[Any, Any]] = field(default_factory=list)
     ended: bool = False
     watchdog: bool = False
+    monitor: Any = None  # a MonitorLeg when this is a team lead's monitoring leg
 
     def info(self) -> CallInfo:
         return CallInfo(

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import socket
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
@@ -23,7 +24,7 @@ class PhoneConfig:
     client_key: str = ""
     srtp_required: bool = True
     tls_min_version: str = "1.2"
-    bind_address: str = "127.0.0.1"
+    bind_address: str = ""  # empty: the local address that routes to the registrar
     public_address: str = ""
     port: int = 0
     dial_prefix: str = ""
@@ -36,6 +37,7 @@ class PhoneConfig:
     register_retry_seconds: int = 30
     call_setup_timeout_seconds: int = 120
     call_teardown_timeout_seconds: int = 10
+    transfer_timeout_seconds: int = 30
     quality_interval_seconds: int = 5
     device_poll_seconds: int = 3
 
@@ -83,6 +85,34 @@ class PhoneConfig:
             raise PhoneConfigError("A client certificate needs both sip.client_cert and sip.client_key.",
                                    "Set both, or neither.")
         return self
+
+
+    def with_bind_address(self) -> PhoneConfig:
+        """This config with ``bind_address`` filled in when empty: the local address the OS
+        routes to the outbound proxy (else the registrar) through. A fixed ``127.0.0.1``
+        would put an unreachable address in every Contact and SDP beyond this machine."""
+        if self.bind_address:
+            return self
+        target = self.outbound_proxy or self.registrar
+        return replace(self, bind_address=route_source_address(target))
+
+
+def route_source_address(uri: str) -> str:
+    """The local IPv4 address this machine would send to ``uri``'s host from.
+
+    A UDP socket's connect() only consults the routing table: no packet is sent."""
+    hostport = registrar_hostport(uri)
+    host = urlsplit("//" + hostport).hostname or hostport
+    port = urlsplit("//" + hostport).port or 5061
+    try:
+        infos = socket.getaddrinfo(host, port, socket.AF_INET, socket.SOCK_DGRAM)
+        with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as s:
+            s.connect(infos[0][4])
+            return str(s.getsockname()[0])
+    except OSError as exc:
+        raise PhoneConfigError(
+            f"No local network address reaches the SIP server {host} ({exc.strerror or exc}).",
+            "Check the network connection and sip.registrar, or set sip.bind_address.") from None
 
 
 def registrar_hostport(registrar: str) -> str:

@@ -28,6 +28,7 @@ from agent_desktop.phone.config import PhoneConfig
 from agent_desktop.phone.credentials import SipCredentials
 from agent_desktop.phone.errors import PhoneError, PhoneNotRunning
 from agent_desktop.phone.probe import AudioDevice
+from agent_desktop.phone.recording import FrameSink
 from agent_desktop.phone.sip_thread import DeviceLayerFactory, SipThread
 
 T = TypeVar("T")
@@ -37,14 +38,16 @@ class Phone:
     def __init__(self, config: PhoneConfig, bus: EventBus, *,
                  device_layer: DeviceLayerFactory | None = None,
                  capture_file: Path | None = None, poll_ms: int = 5, idle_poll_ms: int = 30,
-                 clock: Callable[[], float] = time.monotonic) -> None:
-        """``capture_file``: a WAV looped as the microphone (headless demo, tests);
+                 clock: Callable[[], float] = time.monotonic, monitor_gate: Any = None) -> None:
+        """``monitor_gate``: a ``MonitorGate`` that verifies team leads' grants (None: every
+        monitoring request is refused); ``capture_file``: a WAV looped as the microphone (headless demo, tests);
         ``device_layer``: builds the audio device layer from the Endpoint (injected fakes);
         ``poll_ms``/``idle_poll_ms``: libHandleEvents timeout around activity / when idle."""
         self.config = config.validated()
         self.bus = bus
         self._kw: dict[str, Any] = dict(device_layer=device_layer, capture_file=capture_file,
-                                        poll_ms=poll_ms, idle_poll_ms=idle_poll_ms, clock=clock)
+                                        poll_ms=poll_ms, idle_poll_ms=idle_poll_ms, clock=clock,
+                                        monitor_gate=monitor_gate)
         self._lock = threading.Lock()
         self._sip: SipThread | None = None
 
@@ -57,7 +60,7 @@ class Phone:
         with self._lock:
             if self._sip is not None:
                 raise PhoneError("The phone is already running.", "Stop it before starting again.")
-            sip = SipThread(self.config, self.bus, **self._kw)
+            sip = SipThread(self.config.with_bind_address(), self.bus, **self._kw)
             sip.start(timeout)
             self._sip = sip
 
@@ -125,9 +128,18 @@ class Phone:
         return self._submit_chain(lambda s: s.unregister())
 
     # ----------------------------------------------------------------- calls
-    def dial(self, target: str) -> Future[str]:
-        """A number (dial prefix applied), a user name or a sips: URI; resolves to a call id."""
-        return self._submit(lambda s: s.dial(target))
+    def dial(self, target: str, headers: dict[str, str] | None = None) -> Future[str]:
+        """A number (dial prefix applied), a user name or a sips: URI; resolves to a call id.
+        ``headers``: extra SIP headers for the INVITE (a team lead's ``X-Monitor-Grant``)."""
+        return self._submit(lambda s: s.dial(target, headers))
+
+    def reinvite(self, call_id: str, headers: dict[str, str]) -> Future[None]:
+        """A re-INVITE carrying ``headers`` (a monitoring mode change with a new grant)."""
+        return self._submit(lambda s: s.reinvite(call_id, headers))
+
+    def set_monitor_gate(self, gate: Any) -> Future[None]:
+        """Install (or remove, with None) the check of team leads' monitor grants."""
+        return self._submit(lambda s: s.set_monitor_gate(gate))
 
     def answer(self, call_id: str) -> Future[None]:
         return self._submit(lambda s: s.answer(call_id))
@@ -171,6 +183,14 @@ class Phone:
         """Choose devices by name ('' = system default); persist with ``save_device_choice``."""
         return self._submit(lambda s: s.set_devices(capture, playback, ring))
 
+    def test_tone(self, on: bool) -> Future[None]:
+        """Start or stop a 440 Hz tone on the playback device (the Settings' test)."""
+        return self._submit(lambda s: s.test_tone(on))
+
+    def audio_levels(self) -> Future[tuple[int, int]]:
+        """(microphone, speaker) levels 0..255 at the bridge (the Settings' level meter)."""
+        return self._submit(lambda s: s.audio_levels())
+
     def connect_audio(self, source: str, sink: str) -> Future[None]:
         """Conference bridge wiring: 'mic', 'speaker' or a call id on either side."""
         return self._submit(lambda s: s.connect_audio(source, sink))
@@ -178,12 +198,32 @@ class Phone:
     def disconnect_audio(self, source: str, sink: str) -> Future[None]:
         return self._submit(lambda s: s.disconnect_audio(source, sink))
 
-    def start_recording(self, call_id: str, path: Path) -> Future[None]:
-        """Record what the far end sends into a WAV file."""
-        return self._submit(lambda s: s.start_recording(call_id, path))
+    def start_recording(self, call_id: str, sink: FrameSink, *, mix: bool = True,
+                        announcement: str | Path | None = None) -> Future[None]:
+        """Record the call into ``sink`` (16 kHz PCM frames, never a file of ours): the mix
+        of both sides (and a barging supervisor), or with ``mix`` False what the far end
+        sends. ``announcement`` (a WAV, or "tone") plays to both sides before it starts.
+        Holds, re-INVITEs and device changes do not stop it; the call's end does."""
+        return self._submit(lambda s: s.start_recording(call_id, sink, mix, announcement))
 
     def stop_recording(self, call_id: str) -> Future[None]:
+        """Stops feeding the sink and closes it (a no-op when the call is not recorded)."""
         return self._submit(lambda s: s.stop_recording(call_id))
+
+    def record_speaker(self, path: Path) -> Future[None]:
+        """What the agent hears goes into a WAV instead of the speaker (headless checks)."""
+        return self._submit(lambda s: s.record_speaker(path))
+
+    def stop_speaker_recording(self) -> Future[None]:
+        """Back to the speaker; resolves once the WAV is complete."""
+        return self._submit(lambda s: s.stop_speaker_recording())
+
+    def play_pcm(self, pcm: bytes) -> Future[str]:
+        """Play 16 kHz mono PCM from memory on the playback device; PlaybackEnded follows."""
+        return self._submit(lambda s: s.play_pcm(pcm))
+
+    def stop_playback(self, playback_id: str) -> Future[None]:
+        return self._submit(lambda s: s.stop_playback(playback_id))
 
     def play_into_call(self, call_id: str, wav: Path) -> Future[None]:
         """Loop a WAV file into the call (announcements)."""

@@ -14,6 +14,8 @@ class PhoneConfigError(PhoneError):
 
 
 class PhoneNotRunning(PhoneError):
+    code = "phone.not_running"
+
     def __init__(self) -> None:
         super().__init__("The phone engine is not running.", "Start the phone (sign in) and try again.")
 

@@ -82,13 +82,22 @@ def transport_config(cfg: PhoneConfig) -> tuple[int, Any]:
     return pj.PJSIP_TRANSPORT_TLS, tcfg
 
 
-def account_config(cfg: PhoneConfig, creds: SipCredentials, transport_id: int) -> Any:
-    """The account: registrar, digest credentials, mandatory SRTP, explicit media address."""
+def account_config(cfg: PhoneConfig, creds: SipCredentials, transport_id: int,
+                   sips: bool = False) -> Any:
+    """The account: registrar, digest credentials, mandatory SRTP, explicit media address.
+
+    pjsua makes every Contact ``sips:`` when the identity is ``sips:``, and a ``sips:``
+    Contact registered at the registrar turns every call to it into a ``sips:`` request that
+    pjsip answers 480 "SIPS Required" unless the caller's Contact is ``sips:`` too. So the
+    registered identity is ``sip:`` (its Contact ``sip:...;transport=tls``), and ``sips=True``
+    builds a twin that never registers, used for the dialogs that are ``sips:`` end to end.
+    """
     acfg = pj.AccountConfig()
-    scheme = "sips" if cfg.transport == "tls" else "sip"
+    scheme = "sips" if sips and cfg.transport == "tls" else "sip"
     acfg.idUri = f"{scheme}:{creds.user}@{cfg.sip_domain}"
     reg = acfg.regConfig
-    reg.registrarUri = cfg.registrar
+    reg.registrarUri = "" if sips else cfg.registrar
+    reg.registerOnAdd = not sips
     reg.timeoutSec = cfg.register_expires_seconds
     reg.retryIntervalSec = 0  # the engine retries itself, with backoff (see RegistrationMixin)
     reg.dropCallsOnFail = False  # calls keep their media while the registrar is away
@@ -108,7 +117,9 @@ def account_config(cfg: PhoneConfig, creds: SipCredentials, transport_id: int) -
     med.transportConfig.boundAddress = cfg.bind_address
     med.transportConfig.publicAddress = cfg.advertised_address
     expected = {
-        "regConfig.registrarUri": (reg.registrarUri, cfg.registrar),
+        "idUri": (acfg.idUri, f"{scheme}:{creds.user}@{cfg.sip_domain}"),
+        "regConfig.registrarUri": (reg.registrarUri, "" if sips else cfg.registrar),
+        "regConfig.registerOnAdd": (bool(reg.registerOnAdd), not sips),
         "regConfig.retryIntervalSec": (reg.retryIntervalSec, 0),
         "regConfig.dropCallsOnFail": (bool(reg.dropCallsOnFail), False),
         "sipConfig.transportId": (acfg.sipConfig.transportId, transport_id),

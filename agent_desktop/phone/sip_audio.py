@@ -1,5 +1,5 @@
 """Audio on the SIP thread: devices (choice, hot-plug, fallback), call audio wiring on the
-conference bridge, recording, playback into calls, the ringtone.
+conference bridge, playback into calls, the ringtone (recording: recording.py).
 
 A mixin of SipThread: every method runs on the SIP thread only.
 """
@@ -30,6 +30,19 @@ from agent_desktop.phone.pj_config import pj_error_text
 log = logging.getLogger(__name__)
 
 
+def _play_tone(generator: Any, freq1: int, freq2: int, on_msec: int, off_msec: int) -> Any:
+    """Loop a tone on ``generator`` (created when None); the caller connects it to a sink."""
+    if generator is None:
+        generator = pj.ToneGenerator()
+        generator.createToneGenerator()
+    desc = pj.ToneDesc()
+    desc.freq1, desc.freq2, desc.on_msec, desc.off_msec, desc.volume = freq1, freq2, on_msec, off_msec, 0
+    tones = pj.ToneDescVector()
+    tones.append(desc)
+    generator.play(tones, True)
+    return generator
+
+
 def wav_complete(path: Path) -> bool:
     """True once a WAV's RIFF size field has been written (pjmedia writes it on close)."""
     try:
@@ -51,10 +64,17 @@ class AudioMixin:
     _players: dict[str, Any]
     _mic_player: Any
     _ring_player: Any
+    _test_tone: Any
     _ring_sink: Any
     _ring_target: Any
+    _speaker_tap: Any = None  # a recorder standing in for the speaker (headless, tests)
+    _speaker_tap_path: Path | None = None
 
     if TYPE_CHECKING:
+        from agent_desktop.phone.monitor_bridge import MonitorBridge
+
+        monitor: MonitorBridge
+
         def _publish(self, event: object) -> None: ...
         def _record(self, call_id: str) -> CallRecord: ...
 
@@ -139,7 +159,26 @@ class AudioMixin:
         return self._ep.audDevManager().getCaptureDevMedia()
 
     def _speaker(self) -> Any:
+        if self._speaker_tap is not None:
+            return self._speaker_tap
         return self._ep.audDevManager().getPlaybackDevMedia()
+
+    def record_speaker(self, path: Path) -> None:
+        """Send what the agent would hear into a WAV instead of the speaker (headless
+        checks: the demo, tests); every call is rewired onto it."""
+        tap = pj.AudioMediaRecorder()
+        tap.createRecorder(str(path))
+        self._speaker_tap = tap
+        self._speaker_tap_path = path
+        self._relink_all()
+
+    def stop_speaker_recording(self) -> None:
+        """Back to the speaker; resolves once the WAV is complete on disk."""
+        if self._speaker_tap is None:
+            return
+        self._speaker_tap = None
+        self._relink_all()
+        self._wait_wav(self._speaker_tap_path)
 
     def _unlink(self, rec: CallRecord) -> None:
         for src, sink in rec.links:
@@ -150,7 +189,15 @@ class AudioMixin:
         rec.links.clear()
 
     def _relink(self, rec: CallRecord) -> None:
-        """(Re)connect mic -> call and call -> speaker after any media or mute change."""
+        """(Re)connect mic -> call and call -> speaker after any media or mute change; a
+        supervisor leg is wired by its mode, and follows its customer call."""
+        if rec.monitor is not None:
+            self.monitor.relink(rec)
+            return
+        self._relink_customer(rec)
+        self.monitor.relink_for(rec)
+
+    def _relink_customer(self, rec: CallRecord) -> None:
         self._unlink(rec)
         if rec.ended or not rec.media_active or rec.audio_index < 0 or rec.held:
             return
@@ -184,22 +231,7 @@ class AudioMixin:
     def disconnect_audio(self, source: str, sink: str) -> None:
         self.media_port(source).stopTransmit(self.media_port(sink))
 
-    def start_recording(self, call_id: str, path: Path) -> None:
-        rec = self._record(call_id)
-        aud = self._call_audio(rec)
-        recorder = pj.AudioMediaRecorder()
-        recorder.createRecorder(str(path))
-        aud.startTransmit(recorder)
-        rec.recorder = recorder
-        rec.recorder_path = path
-
-    def stop_recording(self, call_id: str) -> None:
-        """Resolves once the WAV is complete on disk."""
-        rec = self._calls.get(call_id)
-        if rec is None or rec.recorder is None:
-            return
-        path, rec.recorder_path = rec.recorder_path, None
-        rec.recorder = None
+    def _wait_wav(self, path: Path | None) -> None:
         # The bridge removes the port (and finalises the WAV header) on its next clock tick.
         deadline = time.monotonic() + 1.0
         while path is not None and time.monotonic() < deadline and not wav_complete(path):
@@ -212,16 +244,24 @@ class AudioMixin:
         player.startTransmit(aud)
         self._players[call_id] = player
 
+    def test_tone(self, on: bool) -> None:
+        """A steady 440 Hz tone on the playback device (Settings' "Test tone"), or silence."""
+        if on:
+            self._test_tone = _play_tone(self._test_tone, 440, 0, 1000, 0)
+            self._test_tone.startTransmit(self._speaker())
+        elif self._test_tone is not None:
+            self._test_tone.stop()
+            try:
+                self._test_tone.stopTransmit(self._speaker())
+            except pj.Error:
+                pass  # the device changed under us; the tone is stopped anyway
+
+    def audio_levels(self) -> tuple[int, int]:
+        """(microphone, speaker) signal levels, 0..255, as the conference bridge last saw them."""
+        return int(self._mic().getTxLevel()), int(self._speaker().getRxLevel())
+
     def _start_ringtone(self, rec: CallRecord) -> None:
-        if self._ring_player is None:
-            tone = pj.ToneGenerator()
-            tone.createToneGenerator()
-            self._ring_player = tone
-        desc = pj.ToneDesc()
-        desc.freq1, desc.freq2, desc.on_msec, desc.off_msec, desc.volume = 440, 480, 2000, 4000, 0
-        tones = pj.ToneDescVector()
-        tones.append(desc)
-        self._ring_player.play(tones, True)
+        self._ring_player = _play_tone(self._ring_player, 440, 480, 2000, 4000)
         self._ring_target = self._ring_sink if self._ring_sink is not None else self._speaker()
         self._ring_player.startTransmit(self._ring_target)
         rec.ringing_tone = True

@@ -22,6 +22,12 @@ class SipEndpoint(pj.Endpoint):
     def onTransportState(self, prm: Any) -> None:
         self._engine.guard("transport_state", self._engine.on_transport_state, prm)
 
+    def onSelectAccount(self, prm: Any) -> None:
+        self._engine.guard("select_account", self._engine.on_select_account, prm)
+
+    def onRejectedIncomingCall(self, prm: Any) -> None:
+        self._engine.guard("rejected_incoming_call", self._engine.on_rejected_incoming_call, prm)
+
 
 class SipAccount(pj.Account):
     def __init__(self, engine: SipThread) -> None:
@@ -55,6 +61,9 @@ class SipCall(pj.Call):
 
     def onCallTransferStatus(self, prm: Any) -> None:
         self._engine.guard("transfer_status", self._engine.on_transfer_status, self, prm)
+
+    def onCallRxReinvite(self, prm: Any) -> None:
+        self._engine.guard("rx_reinvite", self._engine.on_rx_reinvite, self, prm)
 
     def onCallSdpCreated(self, prm: Any) -> None:
         self._engine.guard("sdp_created", self._engine.on_sdp_created, self, prm)

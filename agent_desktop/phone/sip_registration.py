@@ -7,6 +7,7 @@ A mixin of SipThread: every method runs on the SIP thread only.
 from __future__ import annotations
 
 import logging
+import re
 import threading
 from collections.abc import Callable
 from concurrent.futures import Future
@@ -17,12 +18,23 @@ import pjsua2 as pj
 from agent_desktop.phone import events as ev
 from agent_desktop.phone.backoff import Backoff
 from agent_desktop.phone.credentials import SipCredentials
-from agent_desktop.phone.errors import NotRegistered
+from agent_desktop.phone.errors import NotRegistered, PhoneConfigError
 from agent_desktop.phone.pj_config import pj_error_text
 from agent_desktop.phone.reasons import registration_reason, tls_verify_problem
 from agent_desktop.phone.sip_objects import SipAccount
 
 log = logging.getLogger(__name__)
+
+
+def registered_contact(response: str, identity: str) -> str:
+    """Our binding's URI in a REGISTER 200 (``sip:user@host:port;...``), '' when absent."""
+    user = identity.split(":", 1)[1].split("@", 1)[0]
+    head = re.split(r"\r?\n\r?\n", response, maxsplit=1)[0]
+    for m in re.finditer(r"^(?:contact|m)[ \t]*:(.*)$", head, re.I | re.M):
+        for uri in re.findall(r"<(sips?:[^>]+)>", m.group(1)):
+            if uri.lower().startswith(f"sip:{user.lower()}@"):
+                return str(uri)
+    return ""
 
 
 def _tls_protocol(proto: int) -> str:
@@ -44,19 +56,35 @@ class RegistrationMixin:
     _registration: ev.RegistrationChanged
     clock: Callable[[], float]
 
+    _acc_sips: Any
+    _acc_refuse: Any
+    _twin_cfg: Any
+    _twin_contact: str
+
     if TYPE_CHECKING:
         def _publish(self, event: object) -> None: ...
-        def _account_config(self, creds: SipCredentials) -> Any: ...
+        def _account_config(self, creds: SipCredentials, sips: bool = False) -> Any: ...
+        @property
+        def _tls(self) -> bool: ...
 
     def register(self, creds: SipCredentials) -> Future[ev.RegistrationChanged]:
         acfg = self._account_config(creds)
+        twin = self._account_config(creds, sips=True) if self._tls else None
+        self._twin_cfg, self._twin_contact = twin, ""
         waiter: Future[ev.RegistrationChanged] = Future()
         self._reg_waiters.append(waiter)
         if self._acc is None:
+            if twin is not None:  # created first: the registered account stays the default
+                sips_acc = SipAccount(self)  # type: ignore[arg-type] # always a SipThread
+                sips_acc.create(twin, False)
+                self._acc_sips = sips_acc
+                self._acc_refuse = self._refusing_account(creds)
             acc = SipAccount(self)  # type: ignore[arg-type] # the mixin is always a SipThread
-            acc.create(acfg)
+            acc.create(acfg, True)
             self._acc = acc
         else:
+            if twin is not None and self._acc_sips is not None:
+                self._acc_sips.modify(twin)
             self._acc.modify(acfg)
             self._acc.setRegistration(True)
         self._want_registered = True
@@ -64,6 +92,23 @@ class RegistrationMixin:
         self._backoff.reset()
         self._set_registration(ev.RegistrationChanged("registering", 0, "registering"))
         return waiter
+
+    def _refusing_account(self, creds: SipCredentials) -> Any:
+        """An account that pjsua makes answer 488 to a DTLS-SRTP offer before it creates
+        any media transport: with SRTP disabled, pjsua scores every ``.../RTP/SAVP[F]``
+        stream unusable and refuses an offer that has no other audio. Offers whose audio is
+        all DTLS-SRTP are handed to it (``on_select_account``); on the other accounts pjsua
+        would try their media, fail, and answer 480 itself. A call it somehow lets through
+        is refused by ``on_incoming_call`` like any offer the phone cannot serve."""
+        cfg = self._account_config(creds, sips=True)
+        cfg.mediaConfig.srtpUse = pj.PJMEDIA_SRTP_DISABLED
+        cfg.mediaConfig.srtpSecureSignaling = 0
+        if cfg.mediaConfig.srtpUse != pj.PJMEDIA_SRTP_DISABLED:
+            raise PhoneConfigError("The refusing account's SRTP setting did not take effect.",
+                                   "Report this: the pjsua2 binding does not match the phone.")
+        acc = SipAccount(self)  # type: ignore[arg-type] # the mixin is always a SipThread
+        acc.create(cfg, False)
+        return acc
 
     def unregister(self) -> Future[ev.RegistrationChanged]:
         if self._acc is None:
@@ -97,6 +142,7 @@ class RegistrationMixin:
         code = int(prm.code)
         if code // 100 == 2 and info.regIsActive:
             event = ev.RegistrationChanged("registered", code, "registered", int(info.regExpiresSec))
+            self._sync_twin_contact(str(prm.rdata.wholeMsg))
             self._tls_problem = ""
             self._backoff.reset()
             self._retry_at = None
@@ -117,6 +163,22 @@ class RegistrationMixin:
             if not w.done():
                 w.set_result(event)
         waiters.clear()
+
+    def _sync_twin_contact(self, response: str) -> None:
+        """Give the sips: twin the Contact the registrar just bound for us, as sips:.
+
+        The registrar reaches this phone only over the TLS connection the phone opened (it
+        has no server certificate), and only the registered Contact names that connection;
+        the twin's own would name the listening port. The connection, and so the Contact,
+        changes when the registrar is reconnected, hence on every successful REGISTER."""
+        if self._acc_sips is None or self._twin_cfg is None:
+            return
+        ours = registered_contact(response, self._twin_cfg.idUri)
+        if not ours or ours == self._twin_contact:
+            return
+        self._twin_contact = ours
+        self._twin_cfg.sipConfig.contactForced = "<sips:" + ours.split(":", 1)[1] + ">"
+        self._acc_sips.modify(self._twin_cfg)
 
     def _schedule_retry(self) -> None:
         if self._retry_at is None:

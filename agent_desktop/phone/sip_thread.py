@@ -10,6 +10,7 @@ periodic jobs (watchdog, quality, devices, after-call work).
 from __future__ import annotations
 
 import collections
+import gc
 import logging
 import threading
 import time
@@ -34,7 +35,7 @@ from agent_desktop.phone.devices import (
     DeviceLayer,
     Resolution,
 )
-from agent_desktop.phone.dialplan import normalise_target
+from agent_desktop.phone.dialplan import is_sips, normalise_target
 from agent_desktop.phone.errors import (
     CallOperationFailed,
     NotRegistered,
@@ -42,6 +43,8 @@ from agent_desktop.phone.errors import (
     PhoneNotRunning,
     UnknownCall,
 )
+from agent_desktop.phone.monitor_bridge import MonitorBridge
+from agent_desktop.phone.offer import judge_offer, only_dtls_audio
 from agent_desktop.phone.pj_config import (
     account_config,
     expect_applied,
@@ -49,6 +52,8 @@ from agent_desktop.phone.pj_config import (
     transport_config,
 )
 from agent_desktop.phone.probe import quiet_stdout
+from agent_desktop.phone.recording import CallRecording, Playback, RecordingMixin
+from agent_desktop.phone.refusals import caller_contact_is_sips, refusal_reason, sip_call_id
 from agent_desktop.phone.sip_audio import AudioMixin
 from agent_desktop.phone.sip_objects import SipCall, SipEndpoint
 from agent_desktop.phone.sip_registration import RegistrationMixin
@@ -60,23 +65,59 @@ ACTIVE_SECONDS = 1.0  # fast polling lasts this long after the last command
 # In the active window the loop alternates libHandleEvents(0) with a wait this long on
 # ``_wake`` (set by submit): a command is picked up at once, network events within ~0.3 ms.
 ACTIVE_WAIT_SECONDS = 0.0002
+# Idle, the loop leaves its inner wait-and-poll rounds this often to run the periodic work
+# (watchdog, registration retry, agent timers), which itself runs every 0.5 s.
+IDLE_BATCH_SECONDS = 0.25
 LOCAL_MEDIA_FAILURE = "Unable to create media session"  # pjsua's reason, not the far end's
-REFUSED_OFFER = "Error initializing media channel: Not Acceptable Here"
+SIPS_REQUIRED = "SIPS Required"  # pjsip ends a sips: dialog whose far end answered with sip:
+SRTP_REASONS = ("no_srtp", "dtls_srtp")
+PREFERRED_CODECS = {"G722/16000/1": 135, "PCMU/8000/1": 134, "PCMA/8000/1": 133}
 DeviceLayerFactory = Callable[[Any], DeviceLayer]
 
 
-class SipThread(AudioMixin, RegistrationMixin):
+class Doorbell:
+    """``threading.Event``'s set/clear/wait/is_set on one C-level lock: the idle loop waits
+    on it ~33 times a second, and Event.wait builds a Python Condition waiter each time."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._lock.acquire()  # locked = not rung
+        # take(True, timeout): wait up to timeout for a ring and consume it (wait + clear)
+        # in one C call, with no Python frame: the idle loop's own wait
+        self.take: Callable[[bool, float], bool] = self._lock.acquire
+
+    def set(self) -> None:
+        try:
+            self._lock.release()
+        except RuntimeError:
+            pass  # already rung
+
+    def clear(self) -> None:
+        self._lock.acquire(blocking=False)
+
+    def is_set(self) -> bool:
+        return not self._lock.locked()
+
+    def wait(self, timeout: float) -> bool:
+        if self._lock.acquire(timeout=timeout):
+            self._lock.release()  # stays rung until cleared, as an Event
+            return True
+        return False
+
+
+class SipThread(AudioMixin, RecordingMixin, RegistrationMixin):
     def __init__(self, config: PhoneConfig, bus: EventBus, *,
                  device_layer: DeviceLayerFactory | None = None,
                  capture_file: Path | None = None, poll_ms: int = 5, idle_poll_ms: int = 30,
-                 clock: Callable[[], float] = time.monotonic) -> None:
+                 clock: Callable[[], float] = time.monotonic, monitor_gate: Any = None) -> None:
         self.config = config
         self.bus = bus
         self.clock = clock
+        self.monitor = MonitorBridge(self, monitor_gate)
         self.poll_ms = poll_ms
         self.idle_poll_ms = idle_poll_ms
         self._last_activity = time.monotonic()
-        self._wake = threading.Event()
+        self._wake = Doorbell()
         self._device_layer_factory = device_layer
         self._capture_file = capture_file
         self._queue: collections.deque[tuple[Callable[[], Any], Future[Any]]] = collections.deque()
@@ -92,6 +133,17 @@ class SipThread(AudioMixin, RegistrationMixin):
         self._device_names: tuple[str, ...] = ()
         self._transport_id = -1
         self._acc: Any = None
+        self._acc_sips: Any = None  # the sips: twin of _acc (never registers), for sips: dialogs
+        self._acc_refuse: Any = None  # answers 488 before media set-up (offers we cannot serve)
+        self._twin_cfg: Any = None
+        self._twin_contact = ""
+        # SIP Call-IDs of INVITEs this engine refused itself, so pjsua's own report of the
+        # same refusal (onRejectedIncomingCall) is not published a second time
+        self._refused_here: collections.deque[str] = collections.deque(maxlen=32)
+        # refusals decided in on_incoming_call, published once libHandleEvents returns: when
+        # pjsua's media set-up fails too, it answers with its own code, which is what the
+        # caller got and so what the audit trail must say
+        self._pending_refusals: dict[str, list[Any]] = {}
         self._reg_waiters: list[Future[ev.RegistrationChanged]] = []
         self._unreg_waiters: list[Future[ev.RegistrationChanged]] = []
         self._tls_problem = ""
@@ -104,9 +156,12 @@ class SipThread(AudioMixin, RegistrationMixin):
         self._reap: list[str] = []
         self._mic_player: Any = None
         self._ring_player: Any = None
+        self._test_tone: Any = None
         self._ring_sink: Any = None  # a separate ring device's bridge port, if chosen
         self._ring_target: Any = None
         self._players: dict[str, Any] = {}
+        self._recordings: dict[str, CallRecording] = {}
+        self._playbacks: dict[str, Playback] = {}
         self._next_periodic = 0.0
         self._next_quality = 0.0
         self._next_devices = 0.0
@@ -170,6 +225,8 @@ class SipThread(AudioMixin, RegistrationMixin):
                     self._last_activity = time.monotonic()
                     self._drain()
                 self._pump()
+                if self._pending_refusals:
+                    self._flush_refusals()
                 if self._reap:
                     self.guard("reap", self._reap_calls)
                 self.guard("periodic", self._periodic)
@@ -182,18 +239,43 @@ class SipThread(AudioMixin, RegistrationMixin):
         self._publish(stopped)
 
     def _pump(self) -> None:
-        """Nothing can wake libHandleEvents from another thread, so a command queued while
-        it blocks waits for it to return. For ``ACTIVE_SECONDS`` after a command (an agent
+        """Nothing can wake libHandleEvents from another thread (only a socket of its own
+        could, and a non-TLS listener is never added for that), so a command queued while it
+        blocks waits for it to return. For ``ACTIVE_SECONDS`` after a command (an agent
         acting: dial, answer, hold) the loop polls the network without blocking and waits
-        on ``_wake`` instead, which ``submit`` sets; otherwise it blocks in libHandleEvents
-        for ``poll_ms`` during calls or ``idle_poll_ms`` when idle (under 1 % of a core)."""
-        if time.monotonic() - self._last_activity < ACTIVE_SECONDS:
+        on ``_wake`` (which ``submit`` sets) for ``ACTIVE_WAIT_SECONDS``. With calls up it
+        blocks in libHandleEvents for ``poll_ms`` (RTP is handled as it arrives). Idle, it
+        waits on ``_wake`` for ``idle_poll_ms`` and then polls without blocking: the same
+        wake-ups as a blocking poll (under 1 % of a core), but the first command after a
+        quiet minute starts at once; network events wait up to ``idle_poll_ms``."""
+        now = time.monotonic()
+        if now - self._last_activity < ACTIVE_SECONDS:
             self._ep.libHandleEvents(0)
             self._wake.clear()
             if not self._queue and not self._stop.is_set():
                 self._wake.wait(ACTIVE_WAIT_SECONDS)
             return
-        self._ep.libHandleEvents(self.poll_ms if self._calls else self.idle_poll_ms)
+        if self._calls:
+            self._ep.libHandleEvents(self.poll_ms)
+            return
+        self._idle()
+
+    def _idle(self) -> None:
+        """The idle rounds of ``_pump`` in a loop of their own, for up to
+        ``IDLE_BATCH_SECONDS``: each round is one C-level wait on the doorbell and one
+        non-blocking poll, with none of the main loop's Python in between (that overhead
+        was about a sixth of the idle engine's CPU). Returns at once when rung (a command or
+        stop: the ring is consumed here and the queue drained by the main loop) and after any
+        poll that left work for the main loop (a call, a refusal to publish, calls to reap)."""
+        take = self._wake.take
+        poll = self._ep.libHandleEvents
+        timeout = self.idle_poll_ms / 1000.0
+        for _ in range(max(1, int(IDLE_BATCH_SECONDS / timeout))):
+            if take(True, timeout) or self._queue:
+                return  # rung (stop rings too)
+            poll(0)
+            if self._calls or self._pending_refusals or self._reap:
+                return
 
     def _drain(self) -> None:
         while self._queue:
@@ -222,13 +304,6 @@ class SipThread(AudioMixin, RegistrationMixin):
             log.exception("pjsua2 callback %s failed", where)
             self._publish(ev.CallbackFailed(where, type(exc).__name__))
 
-    def _on_pj_log(self, line: str) -> None:
-        # pjsua refuses an incoming offer it cannot secure before any Account callback runs;
-        # its log line is the only trace, so it becomes the audit event here.
-        if self.config.srtp_required and REFUSED_OFFER in line:
-            self._publish(ev.SrtpRefused(uuid.uuid4().hex[:16], "incoming",
-                                         "offer without acceptable SRTP audio refused with 488"))
-
     def _publish(self, event: object) -> None:
         self.bus.publish(event)
 
@@ -248,12 +323,13 @@ class SipThread(AudioMixin, RegistrationMixin):
         # pjmedia's adaptive VAD learns a steady sound as "noise" and stops sending it
         # (heard as drop-outs); a call center wants every word, and recordings complete
         ecfg.medConfig.noVad = True
-        self._writer = pjlog.RedactingLogWriter(self._on_pj_log)
+        self._writer = pjlog.RedactingLogWriter()
         pjlog.configure(ecfg.logConfig, self._writer)
         expect_applied({"uaConfig.threadCnt": (ecfg.uaConfig.threadCnt, 0),
                         "medConfig.threadCnt": (ecfg.medConfig.threadCnt, 0),
                         "medConfig.noVad": (bool(ecfg.medConfig.noVad), True)})
         ep.libInit(ecfg)
+        self._prefer_codecs()
         self._setup_devices()
         self._transport_id = ep.transportCreate(*self._transport_config())
         ep.libStart()
@@ -262,11 +338,25 @@ class SipThread(AudioMixin, RegistrationMixin):
             self._mic_player.createPlayer(str(self._capture_file), 0)
         log.info("SIP engine started (pjsip %s, transport %s)", ep.libVersion().full, cfg.transport)
 
+    def _prefer_codecs(self) -> None:
+        """G.722, then G.711, ahead of pjsua's default speex: what PBXs, trunks and the
+        third-party clients speak, and their loss concealment is benign. speex's locks onto
+        a subharmonic of a steady tone (a 600 Hz tone came out at 200 Hz, growing louder)
+        when late packets on a loaded machine make the far end conceal frames."""
+        for codec, priority in PREFERRED_CODECS.items():
+            self._ep.codecSetPriority(codec, priority)
+        got = {str(c.codecId): int(c.priority) for c in self._ep.codecEnum2()}
+        expect_applied({f"codec priority {c}": (got.get(c), p) for c, p in PREFERRED_CODECS.items()})
+
     def _transport_config(self) -> tuple[int, Any]:
         return transport_config(self.config)
 
-    def _account_config(self, creds: SipCredentials) -> Any:
-        return account_config(self.config, creds, self._transport_id)
+    def _account_config(self, creds: SipCredentials, sips: bool = False) -> Any:
+        return account_config(self.config, creds, self._transport_id, sips)
+
+    @property
+    def _tls(self) -> bool:
+        return self.config.transport == "tls"
 
     # ----------------------------------------------------------------- periodic
     def _periodic(self) -> None:
@@ -276,6 +366,7 @@ class SipThread(AudioMixin, RegistrationMixin):
         self._next_periodic = now + 0.5
         self._watchdog(now)
         self._retry_registration(now)
+        self.monitor.tick(now)
         if self.agent.tick():
             self._publish_agent()
         if now >= self._next_quality:
@@ -284,12 +375,16 @@ class SipThread(AudioMixin, RegistrationMixin):
         if now >= self._next_devices:
             self._next_devices = now + self.config.device_poll_seconds
             self._refresh_devices()
+        if self._recordings or self._playbacks:
+            self._tick_recordings()
 
     def _watchdog(self, now: float) -> None:
         cfg = self.config
         for rec in list(self._calls.values()):
             if rec.ended:
                 continue
+            if rec.transfer_at is not None and now - rec.transfer_at > cfg.transfer_timeout_seconds:
+                self._transfer_timed_out(rec)
             if rec.hangup_at is not None:
                 if now - rec.hangup_at > cfg.call_teardown_timeout_seconds:
                     self._force_cleanup(rec, now - rec.hangup_at)
@@ -302,6 +397,18 @@ class SipThread(AudioMixin, RegistrationMixin):
                 rec.watchdog = True
                 self._publish(ev.CallCleanedUp(rec.call_id, rec.state, round(now - rec.created, 1)))
                 self._hangup(rec, 480 if rec.direction == "incoming" and not rec.answered else 0)
+
+    def _transfer_timed_out(self, rec: CallRecord) -> None:
+        """No final NOTIFY came (linphone's carries a Subscription-State pjsip drops): the
+        call stays up, the agent is told and may hang up or try again."""
+        log.warning("transfer of call %s got no final answer; giving up on it", rec.call_id)
+        rec.transfer_at = None
+        self._publish(ev.TransferProgress(rec.call_id, 408, True))
+        self._publish(ev.CallTransferred(rec.call_id, rec.transfer_kind or "blind", False, "timeout"))
+        for other in self._live_calls(but=rec.call_id):
+            if other.transfer_kind == "attended" and other.transfer_at is None:
+                other.transfer_kind = ""
+        rec.transfer_kind = ""
 
     def _force_cleanup(self, rec: CallRecord, seconds: float) -> None:
         log.warning("call %s never reported its end; removed after %.0f s", rec.call_id, seconds)
@@ -342,6 +449,8 @@ class SipThread(AudioMixin, RegistrationMixin):
 
     def _snapshot(self, rec: CallRecord) -> ev.CallInfo:
         info = rec.info()
+        if rec.monitor is not None:
+            return info  # a supervisor leg is not one of the agent's calls
         with self._snap_lock:
             if rec.ended:
                 self._snapshots.pop(rec.call_id, None)
@@ -349,18 +458,18 @@ class SipThread(AudioMixin, RegistrationMixin):
                 self._snapshots[rec.call_id] = info
         return info
 
-    def dial(self, target: str) -> str:
+    def dial(self, target: str, headers: dict[str, str] | None = None) -> str:
         if self._acc is None:
             raise NotRegistered()
         cfg = self.config
-        uri = normalise_target(target, cfg.sip_domain, cfg.dial_prefix, cfg.transport == "tls")
+        uri = normalise_target(target, cfg.sip_domain, cfg.dial_prefix, self._tls)
         rec = self._new_record("outgoing", uri)
-        call = SipCall(self, self._acc, rec.call_id)
+        call = SipCall(self, self._account_for(uri), rec.call_id)
         self._all_calls.add(call)
         rec.pj_call = call
         rec.state = "calling"
         try:
-            call.makeCall(uri, pj.CallOpParam(True))
+            call.makeCall(uri, with_headers(pj.CallOpParam(True), headers))
         except pj.Error:
             rec.ended = True
             self._calls.pop(rec.call_id, None)
@@ -368,6 +477,75 @@ class SipThread(AudioMixin, RegistrationMixin):
             raise
         self._publish(ev.CallStateChanged(self._snapshot(rec)))
         return rec.call_id
+
+    def _account_for(self, uri: str) -> Any:
+        """Outgoing calls go out with a sips: Contact (the twin's, once registered): a far
+        end registered with a sips: Contact gets our request as sips: from the registrar and
+        refuses a sip: Contact with 480, while sip: peers take either. The dialog itself is
+        sips: only when the agent dialled a sips: URI."""
+        if self._acc_sips is not None and self._twin_contact:
+            return self._acc_sips
+        if is_sips(uri) and self._tls:
+            raise CallOperationFailed("A sips: call needs the phone to be registered first.",
+                                      "Wait until the phone shows it is registered.")
+        return self._acc
+
+    def on_select_account(self, prm: Any) -> None:
+        """pjsua picks the account that answers an incoming INVITE (and so our Contact)
+        before anything else; a caller whose Contact is sips: gets the sips: twin."""
+        if self._acc is None:
+            return
+        twin = self._acc_sips is not None and bool(self._twin_contact)
+        msg = str(prm.rdata.wholeMsg)
+        invite = msg.startswith("INVITE")
+        if invite and self._acc_refuse is not None and only_dtls_audio(msg):
+            prm.accountIndex = self._acc_refuse.getId()
+        elif twin and invite and caller_contact_is_sips(msg):
+            prm.accountIndex = self._acc_sips.getId()
+        else:
+            prm.accountIndex = self._acc.getId()
+
+    def on_rejected_incoming_call(self, prm: Any) -> None:
+        """pjsua refused an INVITE on its own (no SRTP, bad SDP, SIPS required, no call
+        slot...) before any account callback: this is the only trace, so publish it."""
+        msg = str(prm.rdata.wholeMsg)
+        sip_id = sip_call_id(msg)
+        code = int(prm.statusCode)
+        if sip_id and sip_id in self._pending_refusals:
+            self._pending_refusals[sip_id][2] = code  # what the caller really got
+            return
+        if sip_id and sip_id in self._refused_here:
+            return  # refused in on_incoming_call; pjsua reports the same refusal again
+        reason = refusal_reason(code, msg, self.config.srtp_required)
+        self._publish_refusal(uuid.uuid4().hex[:16], "incoming", code, reason)
+
+    def _publish_refusal(self, call_id: str, direction: str, code: int, reason: str) -> None:
+        log.warning("%s call %s refused (%d %s)", direction, call_id, code, reason)
+        if reason in SRTP_REASONS:
+            self._publish(ev.SrtpRefused(call_id, direction, code, reason,
+                                         detail=ev.REFUSAL_REASONS[reason]))
+        elif reason.startswith("busy_") or reason == "agent_rejected":
+            self._publish(ev.CallRejected(call_id, direction, code, reason))
+        else:
+            self._publish(ev.CallRefused(call_id, direction, code, reason))
+
+    def _refuse_incoming(self, rec: CallRecord, code: int, reason: str, msg: str) -> None:
+        if reason in SRTP_REASONS:
+            rec.srtp_refused = True
+        else:
+            rec.rejected_why = reason
+        self._hangup(rec, code)
+        sip_id = sip_call_id(msg)
+        if sip_id:
+            self._refused_here.append(sip_id)
+            self._pending_refusals[sip_id] = [rec.call_id, "incoming", code, reason]
+        else:
+            self._publish_refusal(rec.call_id, "incoming", code, reason)
+
+    def _flush_refusals(self) -> None:
+        pending, self._pending_refusals = self._pending_refusals, {}
+        for call_id, direction, code, reason in pending.values():
+            self._publish_refusal(call_id, direction, code, reason)
 
     def on_incoming_call(self, acc: Any, prm: Any) -> None:
         call = SipCall(self, acc, "", prm.callId)
@@ -377,18 +555,20 @@ class SipThread(AudioMixin, RegistrationMixin):
         call.call_id = rec.call_id
         rec.pj_call = call
         rec.state = "ringing"
-        offer = str(prm.rdata.wholeMsg)
-        if self.config.srtp_required and "RTP/SAVP" not in offer:
-            # pjsua would fail media with SRTP mandatory anyway; refuse it explicitly
-            rec.srtp_refused = True
-            self._hangup(rec, 488)
-            self._publish(ev.SrtpRefused(rec.call_id, "incoming", "offer without SRTP (488)"))
+        msg = str(prm.rdata.wholeMsg)
+        # refuse what cannot be served before anything else: a 180 on a call whose DTLS
+        # media failed to initialise crashes pjsua (pjsua itself matches profiles loosely)
+        verdict = judge_offer(msg, self.config.srtp_required)
+        if verdict is None and self._acc_refuse is not None and acc is self._acc_refuse:
+            verdict = (488, "not_acceptable")  # the refusing account never takes a call
+        if verdict is not None:
+            self._refuse_incoming(rec, *verdict, msg)
+            return
+        if self.monitor.offer(rec, msg):
             return
         busy = "busy_on_call" if self._live_calls(but=rec.call_id) else self.agent.busy_reason()
         if busy:
-            rec.rejected_why = busy
-            self._hangup(rec, 486)
-            self._publish(ev.CallRejected(rec.call_id, 486, busy))
+            self._refuse_incoming(rec, 486, busy, msg)
             return
         op = pj.CallOpParam()
         op.statusCode = 180
@@ -416,7 +596,7 @@ class SipThread(AudioMixin, RegistrationMixin):
                                       "Hang up instead.")
         rec.rejected_why = "agent_rejected"
         self._hangup(rec, code)
-        self._publish(ev.CallRejected(call_id, code, "agent_rejected"))
+        self._publish_refusal(call_id, "incoming", code, "agent_rejected")
 
     def hangup(self, call_id: str) -> None:
         self._hangup(self._record(call_id), 0)
@@ -449,6 +629,7 @@ class SipThread(AudioMixin, RegistrationMixin):
         rec = self._record(call_id)
         rec.muted = muted
         self._relink(rec)
+        self._rewire_recordings()
         self._publish(ev.CallMediaChanged(self._snapshot(rec)))
 
     def send_dtmf(self, call_id: str, digits: str) -> None:
@@ -468,16 +649,24 @@ class SipThread(AudioMixin, RegistrationMixin):
     def blind_transfer(self, call_id: str, target: str) -> None:
         rec = self._confirmed(call_id)
         cfg = self.config
-        uri = normalise_target(target, cfg.sip_domain, cfg.dial_prefix, cfg.transport == "tls")
-        rec.transfer_kind = "blind"
+        uri = normalise_target(target, cfg.sip_domain, cfg.dial_prefix, self._tls)
+        if rec.transfer_at is not None:
+            raise CallOperationFailed("A transfer of this call is still in progress.",
+                                      "Wait for it to finish or time out, then try again.")
         rec.pj_call.xfer(uri, pj.CallOpParam(True))
+        rec.transfer_kind = "blind"
+        rec.transfer_at = self.clock()
 
     def attended_transfer(self, call_id: str, consult_call_id: str) -> None:
         rec = self._confirmed(call_id)
         consult = self._confirmed(consult_call_id)
+        if rec.transfer_at is not None:
+            raise CallOperationFailed("A transfer of this call is still in progress.",
+                                      "Wait for it to finish or time out, then try again.")
+        rec.pj_call.xferReplaces(consult.pj_call, pj.CallOpParam(True))
         rec.transfer_kind = "attended"
         consult.transfer_kind = "attended"
-        rec.pj_call.xferReplaces(consult.pj_call, pj.CallOpParam(True))
+        rec.transfer_at = self.clock()
 
     def _confirmed(self, call_id: str) -> CallRecord:
         rec = self._record(call_id)
@@ -496,13 +685,21 @@ class SipThread(AudioMixin, RegistrationMixin):
         if state != rec.state:
             rec.state = state
             rec.state_since = self.clock()
+        if rec.monitor is not None:
+            if state == "disconnected":
+                self._finish(rec, rec.end_cause())
+            return
         if state == "disconnected":
             if (rec.direction == "outgoing" and self.config.srtp_required and not rec.srtp_refused
                     and rec.last_code == 488 and rec.last_reason == LOCAL_MEDIA_FAILURE):
                 # the far end answered, but not with SRTP we accept: pjsua ended the call itself
                 rec.srtp_refused = True
-                self._publish(ev.SrtpRefused(rec.call_id, "outgoing",
-                                             "answer without acceptable SRTP audio; call ended"))
+                self._publish_refusal(rec.call_id, "outgoing", 488, "no_srtp")
+            elif (rec.direction == "outgoing" and not rec.rejected_why
+                    and rec.last_reason == SIPS_REQUIRED):
+                # a sips: call answered from a sip: Contact: pjsip ended it with BYE
+                rec.rejected_why = "sips_required"
+                self._publish_refusal(rec.call_id, "outgoing", rec.last_code, "sips_required")
             self._finish(rec, rec.end_cause())
             return
         if state == "confirmed" and not rec.answered:
@@ -513,15 +710,20 @@ class SipThread(AudioMixin, RegistrationMixin):
 
     def _finish(self, rec: CallRecord, cause: str) -> None:
         self._stop_ringtone(rec)
+        self.stop_recording(rec.call_id, "call_ended")
         self._unlink(rec)
         rec.ended = True
         rec.state = "disconnected"
         rec.media_active = False
+        self.monitor.on_finish(rec, cause)
+        if rec.monitor is not None:
+            self._reap.append(rec.call_id)
+            return
         info = ended_info(self._snapshot(rec))
         self._publish(ev.CallStateChanged(info))
         self._publish(ev.CallEnded(info, cause))
         self._reap.append(rec.call_id)
-        if rec.answered and not self._live_calls() and self.agent.call_finished():
+        if rec.answered and not self.monitor.customer_calls() and self.agent.call_finished():
             self._publish_agent()
 
     def on_sdp_created(self, call: Any, prm: Any) -> None:
@@ -554,13 +756,15 @@ class SipThread(AudioMixin, RegistrationMixin):
             break
         if rec.audio_index >= 0 and self.config.srtp_required and not self._media_is_srtp(rec):
             rec.srtp_refused = True
-            self._publish(ev.SrtpRefused(rec.call_id, rec.direction, "answer without SRTP"))
+            self._publish_refusal(rec.call_id, rec.direction, 488, "no_srtp")
             self._hangup(rec, 488)
             return
         if rec.audio_index >= 0 and not rec.srtp_suite:
             rec.srtp_suite = self._suite_from_dump(rec)
         self._relink(rec)
-        self._publish(ev.CallMediaChanged(self._snapshot(rec)))
+        self._rewire_recordings()
+        if rec.monitor is None:
+            self._publish(ev.CallMediaChanged(self._snapshot(rec)))
 
     def _media_is_srtp(self, rec: CallRecord) -> bool:
         try:
@@ -582,8 +786,25 @@ class SipThread(AudioMixin, RegistrationMixin):
 
     def on_dtmf(self, call: Any, digit: str) -> None:
         rec = self._calls.get(call.call_id)
-        if rec is not None and not rec.ended:
+        if rec is not None and rec.monitor is not None and not rec.ended:
+            self.monitor.on_dtmf(rec, digit)
+        elif rec is not None and not rec.ended:
             self._publish(ev.DtmfReceived(rec.call_id, digit))
+
+    def on_rx_reinvite(self, call: Any, prm: Any) -> None:
+        """A re-INVITE on a supervisor leg may carry a grant for a new mode (pjsua answers
+        the re-INVITE itself; an INFO it does not know it answers 500, so not INFO)."""
+        rec = self._calls.get(call.call_id)
+        if rec is not None and not rec.ended and rec.monitor is not None:
+            self.monitor.on_info(rec, str(prm.rdata.wholeMsg))
+
+    def reinvite(self, call_id: str, headers: dict[str, str]) -> None:
+        """A re-INVITE carrying these headers (a team lead's mode change)."""
+        rec = self._confirmed(call_id)
+        rec.pj_call.reinvite(with_headers(pj.CallOpParam(True), headers))
+
+    def set_monitor_gate(self, gate: Any) -> None:
+        self.monitor.gate = gate
 
     def on_transfer_status(self, call: Any, prm: Any) -> None:
         rec = self._calls.get(call.call_id)
@@ -596,7 +817,9 @@ class SipThread(AudioMixin, RegistrationMixin):
             return
         prm.cont = False
         success = code // 100 == 2
-        self._publish(ev.CallTransferred(rec.call_id, rec.transfer_kind or "blind", success))
+        rec.transfer_at = None
+        self._publish(ev.CallTransferred(rec.call_id, rec.transfer_kind or "blind", success,
+                                         "" if success else "refused"))
         if success:
             rec.transferred = True
             self._hangup(rec, 0)
@@ -621,7 +844,6 @@ class SipThread(AudioMixin, RegistrationMixin):
             if rec is None:
                 continue
             self._players.pop(rec.call_id, None)
-            rec.recorder = None
             call, rec.pj_call = rec.pj_call, None
             self._reap_now(call)
 
@@ -641,15 +863,23 @@ class SipThread(AudioMixin, RegistrationMixin):
             for rec in self._live_calls():
                 problems.append("a call did not end in time")
                 self._finish(rec, "watchdog")
+            self._stop_all_recordings("shutdown")
             self._reap_calls()
             self._players.clear()
             self._mic_player = None
             self._ring_player = None
+            self._test_tone = None
             self._ring_target = None
             self._ring_sink = None
             for fut in self._reg_waiters + self._unreg_waiters:
                 if not fut.done():
                     fut.cancel()
+            for name in ("_acc_refuse", "_acc_sips"):
+                extra = getattr(self, name)
+                if extra is not None:
+                    setattr(self, name, None)
+                    extra.shutdown()
+                    del extra
             if self._acc is not None:
                 acc, self._acc = self._acc, None
                 acc.shutdown()  # sends the un-REGISTER; the account must not be touched again
@@ -677,12 +907,24 @@ class SipThread(AudioMixin, RegistrationMixin):
             # a Call deleted after libDestroy aborts the process in pjsua_call_set_user_data;
             # one still referenced somewhere (a listener, a traceback) is leaked instead
             call.thisown = False
+        # pjsua2 proxies (players, ports, AudioMedia) left in reference cycles would otherwise be
+        # freed by a later garbage collection, on any thread, after libDestroy: a crash
+        gc.collect()
         try:
             ep.libDestroy()
         except pj.Error as exc:
             log.error("pjsua2 did not shut down cleanly (%s)", pj_error_text(exc))
         del ep
         log.info("SIP engine stopped")
+
+
+def with_headers(op: Any, headers: dict[str, str] | None) -> Any:
+    """``op`` (a CallOpParam or CallSendRequestParam) carrying extra SIP headers."""
+    for name, value in (headers or {}).items():
+        h = pj.SipHeader()
+        h.hName, h.hValue = name, value
+        op.txOption.headers.append(h)
+    return op
 
 
 __all__ = ["DeviceLayerFactory", "SipThread"]

@@ -9,6 +9,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
+from agent_desktop.urls import url_problem
+
 Value = bool | int | float | str | list[str]
 
 
@@ -26,6 +28,8 @@ class Setting:
     choices: tuple[str, ...] | None = None
     # The policy's value is a ceiling: a user may choose a lower value, never a higher one.
     policy_caps_user: bool = False
+    # A server address: https://, or http:// to this machine only (agent_desktop.urls).
+    server_url: bool = False
 
     @property
     def section(self) -> str:
@@ -58,6 +62,10 @@ class Setting:
             return f"{value} is above the maximum of {_num(self.maximum)}"
         if self.choices is not None and value not in self.choices:
             return f"{value!r} is not one of {', '.join(self.choices)}"
+        if self.server_url and value:
+            problem = url_problem(value)
+            if problem:
+                return f"{value!r} {problem}"
         return None
 
 
@@ -86,7 +94,9 @@ _ALL: list[Setting] = [
             policy_only=True),
     Setting("sip.tls_min_version", str, "1.2", "Minimum TLS version", policy_only=True,
             choices=("1.2",)),
-    Setting("sip.bind_address", str, "127.0.0.1", "Local address for SIP and media sockets"),
+    Setting("sip.bind_address", str, "",
+            "Local address for SIP and media sockets (empty: the one this machine routes to "
+            "the registrar or outbound proxy through, found when the phone starts)"),
     Setting("sip.public_address", str, "", "Address advertised in SIP/SDP (empty: the bind address)"),
     Setting("sip.port", int, 0, "Local TLS port (0: any free port)", minimum=0, maximum=65535),
     Setting("sip.dial_prefix", str, "", "Prefix added to dialled numbers (dial plan)"),
@@ -108,13 +118,17 @@ _ALL: list[Setting] = [
     Setting("sip.call_teardown_timeout_seconds", int, 10,
             "A hung-up call that never reports its end is removed after this time",
             minimum=2, maximum=120, policy_only=True),
+    Setting("sip.transfer_timeout_seconds", int, 30,
+            "A transfer with no final answer from the far end within this time is reported "
+            "as failed; the call stays up for the agent to hang up or try again",
+            minimum=2, maximum=600, policy_only=True),
     Setting("sip.quality_interval_seconds", int, 5, "Seconds between call quality reports",
             minimum=1, maximum=60),
     Setting("sip.device_poll_seconds", int, 3, "Seconds between audio device (hot-plug) checks",
             minimum=1, maximum=60),
     # --- audit ---------------------------------------------------------------------------
     Setting("audit.server_url", str, "", "Central audit server base URL, e.g. https://audit.example.org",
-            policy_only=True),
+            policy_only=True, server_url=True),
     Setting("audit.ca_bundle", str, "", "PEM file of CAs trusted for the audit server (empty: system store)",
             policy_only=True),
     Setting("audit.receipt_public_key", str, "",
@@ -131,6 +145,10 @@ _ALL: list[Setting] = [
     Setting("vault.idle_lock_minutes", int, 10, "Lock the vault after this many idle minutes",
             minimum=1, maximum=60, policy_caps_user=True),
     Setting("vault.lock_on_screen_lock", bool, True, "Lock the vault when the OS screen locks or suspends"),
+    Setting("vault.locked_calls", str, "not_ready",
+            "While locked: 'not_ready' (calls get busy, the agent shows Not ready (locked)) or 'ring' "
+            "(calls ring on the lock screen with the number masked; context after unlock)",
+            choices=("not_ready", "ring")),
     Setting("vault.phi_cache_ttl_hours", int, 12, "Hours cached patient data may be kept",
             minimum=1, maximum=168, policy_caps_user=True),
     Setting("vault.unlock_throttle_free_attempts", int, 3,
@@ -156,15 +174,49 @@ _ALL: list[Setting] = [
     # --- directory -----------------------------------------------------------------------
     Setting("directory.fhir_base_url", str, "",
             "FHIR R4 base URL of the patient directory, e.g. https://ehr.example.org/fhir (empty: none)",
-            policy_only=True),
+            policy_only=True, server_url=True),
     Setting("directory.ca_bundle", str, "", "PEM file of CAs trusted for the directory (empty: system store)",
             policy_only=True),
     Setting("directory.timeout_seconds", int, 10, "Seconds to wait for the directory before using the cache",
             minimum=1, maximum=120),
+    # --- presence (the team lead's roster) -------------------------------------------------
+    Setting("presence.heartbeat_seconds", int, 15,
+            "Seconds between reports of the agent's state to the server; the server shows a client "
+            "silent for about three of them as offline", minimum=2, maximum=120, policy_only=True),
+    Setting("presence.roster_refresh_seconds", int, 3, "Seconds between reads of the team lead's roster",
+            minimum=1, maximum=60),
+    # --- agent ----------------------------------------------------------------------------
+    Setting("agent.not_ready_reasons", list, ["break", "lunch", "meeting", "training", "coaching", "technical"],
+            "Reasons an agent may give for Not ready (codes; the roster shows them)"),
+    Setting("agent.after_call_work_max_seconds", int, 600,
+            "Longest after-call work after one call, extensions included; 'More time' stops there",
+            minimum=0, maximum=3600, policy_caps_user=True),
+    Setting("agent.dispositions", list, ["resolved", "follow_up", "callback_requested", "transferred",
+                                         "not_verified", "wrong_number"],
+            "Disposition codes an agent records at the end of each call"),
+    # --- recording -----------------------------------------------------------------------
+    Setting("recording.mode", str, "never",
+            "Call recording: 'never', 'on_demand' (the agent starts and stops it) or 'all_calls' "
+            "(every answered call, from the answer to the end); encrypted, played back in the app only",
+            choices=("never", "on_demand", "all_calls")),
+    Setting("recording.announce", bool, True,
+            "Play a recording notice to both sides before a recording starts (all-party-consent states)"),
+    Setting("recording.announcement_file", str, "",
+            "WAV file played as the recording notice (empty: three short beeps)", policy_only=True),
+    Setting("recording.retention_days", int, 30,
+            "Days a recording is kept on this workstation; older ones are deleted (and the deletion recorded)",
+            minimum=1, maximum=3650, policy_caps_user=True),
     # --- monitoring ----------------------------------------------------------------------
     Setting("monitoring.notify_agent", bool, True, "Tell the agent when a team lead listens in"),
+    Setting("monitoring.max_session_minutes", int, 30,
+            "A team lead's monitoring session ends after this long (whisper and barge included)",
+            minimum=1, maximum=480, policy_caps_user=True),
     # --- UI ------------------------------------------------------------------------------
     Setting("ui.language", str, "en", "Language of the interface", choices=("en", "es")),
+    Setting("ui.shortcut_lock", str, "Ctrl+Alt+L", "Keyboard shortcut that locks the workstation"),
+    Setting("ui.shortcut_available", str, "Ctrl+Alt+A", "Keyboard shortcut: become Available"),
+    Setting("ui.shortcut_not_ready", str, "Ctrl+Alt+N", "Keyboard shortcut: Not ready (first reason)"),
+    Setting("ui.shortcut_settings", str, "Ctrl+,", "Keyboard shortcut that opens Settings"),
 ]
 
 SETTINGS: dict[str, Setting] = {s.name: s for s in _ALL}

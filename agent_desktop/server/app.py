@@ -5,22 +5,29 @@ from __future__ import annotations
 import importlib
 import json
 import logging
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from typing import Annotated, Any, Literal
 from urllib.parse import urlencode
 
-from fastapi import Body, Depends, FastAPI, Path, Query, Request
+from fastapi import Body, Depends, FastAPI, Header, Query, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, Response
-from pydantic import BaseModel, ConfigDict, Field
+from fastapi.security import HTTPAuthorizationCredentials
+from pydantic import Field
+from starlette.concurrency import run_in_threadpool
+from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from agent_desktop import __version__
 from agent_desktop.audit.event import utc_timestamp
 from agent_desktop.audit.fhir import to_bundle
 from agent_desktop.errors import AgentDesktopError
-from agent_desktop.server import devices, migrations, queries, reports
+from agent_desktop.server import devices, heads, migrations, presence_api, queries, reports, wire
 from agent_desktop.server.auth import (
     authenticate,
+    authenticate_for_status,
+    bearer,
     require_admin,
     require_auditor,
     require_device,
@@ -28,25 +35,27 @@ from agent_desktop.server.auth import (
     require_team_lead,
 )
 from agent_desktop.server.context import MAX_BODY_BYTES, MAX_EVENTS_PER_BATCH, ServerContext
+from agent_desktop.server.denials import DenialLog
 from agent_desktop.server.errors import ApiError, BadRequest, Forbidden
-from agent_desktop.server.ingest import ingest_batch
+from agent_desktop.server.ingest import ingest_batch, report_head
 from agent_desktop.server.monitor import MODES, make_grant
+from agent_desktop.server.schemas import REF_PATTERN, PathRef, Ref, Strict
 from agent_desktop.server.tokens import Principal
 
 log = logging.getLogger(__name__)
 
-AGENT_STATES = ("available", "busy", "on_call", "after_call_work", "away", "offline")
-REF_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9_.:\-]*$"
-Ref = Annotated[str, Field(min_length=1, max_length=128, pattern=REF_PATTERN)]
-PathRef = Annotated[str, Path(min_length=1, max_length=128, pattern=REF_PATTERN)]
+
+AUDIT_HEAD = Header(None, alias=heads.HEADER, max_length=90,
+                    description="the workstation's outbox head, <seq>:<hash> (alerts when it goes back or forks)")
+
+
+def device_actor(principal: Principal) -> tuple[str, str]:
+    """The (user, role) every event a device posts must name."""
+    return principal.agent_id or "", principal.user_role or "agent"
 
 
 def _ref_query(description: str = "") -> Any:
     return Query(None, min_length=1, max_length=128, pattern=REF_PATTERN, description=description)
-
-
-class Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid")
 
 
 class EnrollIn(Strict):
@@ -60,10 +69,6 @@ class BatchIn(Strict):
 
 class RevokeIn(Strict):
     reason: str | None = Field(default=None, max_length=200)
-
-
-class AgentStateIn(Strict):
-    state: Literal["available", "busy", "on_call", "after_call_work", "away", "offline"]
 
 
 class MonitorIn(Strict):
@@ -123,17 +128,8 @@ async def _too_large(limit: int, send: Send) -> None:
     await send({"type": "http.response.body", "body": body})
 
 
-def _record_denial(ctx: ServerContext, request: Request, status: int, reason: str) -> None:
-    client = request.client.host if request.client else None
-    try:
-        with ctx.db.transaction():
-            ctx.db.execute("INSERT INTO denials (ts, method, path, status, reason, client)"
-                           " VALUES (?, ?, ?, ?, ?, ?)",
-                           (utc_timestamp(ctx.clock()), request.method,
-                            request.url.path[:300].replace("\x00", "?"), status,
-                            reason[:300].replace("\x00", "?"), client))
-    except Exception:  # the denial must still be answered if recording fails
-        log.exception("could not record a denied request")
+_HTTP_CODES = {404: "not_found", 405: "method_not_allowed", 406: "not_acceptable",
+               415: "unsupported_media_type"}
 
 
 def _unavailable(request: Request, err: Exception) -> JSONResponse:
@@ -156,19 +152,35 @@ def _csv(text: str, filename: str) -> Response:
 
 
 def create_app(ctx: ServerContext, *, directory_data: Any = None) -> FastAPI:
-    app = FastAPI(title="Agent Desktop audit server", version=__version__,
+    denials = DenialLog(ctx.db, ctx.clock)
+
+    @asynccontextmanager
+    async def lifespan(_: FastAPI) -> AsyncIterator[None]:
+        yield
+        denials.flush()
+
+    app = FastAPI(title="Agent Desktop audit server", version=__version__, lifespan=lifespan,
                   description="Central audit trail: enrolment, chain-verified ingest with Ed25519 "
                               "receipts, auditor queries and reports.")
     app.state.ctx = ctx
+    app.state.denials = denials
 
     @app.exception_handler(ApiError)
     def api_error(request: Request, err: ApiError) -> JSONResponse:  # sync: runs in the thread pool
-        headers = {}
+        headers = dict(err.headers)
         if err.status in (401, 403):
-            _record_denial(ctx, request, err.status, err.message)
+            denials.add(request.method, request.url.path, err.status, err.message,
+                        request.client.host if request.client else None)
             if err.status == 401:
                 headers["WWW-Authenticate"] = "Bearer"
         return JSONResponse(err.body(), status_code=err.status, headers=headers)
+
+    @app.exception_handler(StarletteHTTPException)
+    async def http_error(request: Request, err: StarletteHTTPException) -> JSONResponse:
+        # the framework's own 404/405 answers, in the documented shape
+        code = _HTTP_CODES.get(err.status_code, "bad_request" if err.status_code < 500 else "error")
+        return JSONResponse({"error": code, "message": str(err.detail)}, status_code=err.status_code,
+                            headers=getattr(err, "headers", None))
 
     for error_type in ctx.db.unavailable_errors:
         app.add_exception_handler(error_type, _unavailable)
@@ -189,11 +201,26 @@ def create_app(ctx: ServerContext, *, directory_data: Any = None) -> FastAPI:
                body: Annotated[EnrollIn | None, Body()] = None) -> dict[str, Any]:
         return devices.enroll(ctx, principal, body.hostname if body else None)
 
-    @app.post("/v1/audit/batches", tags=["audit"])
-    def post_batch(body: BatchIn, principal: Annotated[Principal, Depends(require_device)]) -> dict[str, Any]:
-        if body.device_id != principal.device_id:
+    @app.post("/v1/audit/batches", tags=["audit"], response_model=None,
+              openapi_extra={"requestBody": {"required": True, "content": {
+                  "application/json": {"schema": BatchIn.model_json_schema()}}}})
+    async def post_batch(request: Request,
+                         credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(bearer)],
+                         audit_head: str | None = AUDIT_HEAD) -> Response:
+        raw = await request.body()
+        # one worker-thread hop for the whole request: token, body, ingest (in that order)
+        result = await run_in_threadpool(receive_batch, request, credentials, raw, audit_head)
+        return Response(wire.dumps(result), media_type="application/json")
+
+    def receive_batch(request: Request, credentials: HTTPAuthorizationCredentials | None, raw: bytes,
+                      audit_head: str | None) -> dict[str, Any]:
+        principal = require_device(authenticate(authenticate_for_status(request, credentials)))
+        # the body is parsed once (orjson) and checked by hand: see agent_desktop/server/wire.py
+        device_id, events = wire.parse_batch(raw)
+        if device_id != principal.device_id:
             raise Forbidden("a device may only send its own events")
-        return ingest_batch(ctx, body.device_id, body.events)
+        return ingest_batch(ctx, device_id, events, actor=device_actor(principal), head=heads.parse(audit_head),
+                            from_wire=True)
 
     @app.get("/v1/audit/events", tags=["auditors"])
     def get_events(_: Annotated[Principal, Depends(require_auditor)],
@@ -220,21 +247,37 @@ def create_app(ctx: ServerContext, *, directory_data: Any = None) -> FastAPI:
     @app.get("/v1/audit/alerts", tags=["auditors"])
     def alerts(_: Annotated[Principal, Depends(require_auditor)],
                limit: int = Query(100, ge=1, le=1000)) -> dict[str, Any]:
+        denials.flush()  # counted in memory between flushes: auditors see every denial
         tamper = ctx.db.query("SELECT ts, kind, device_id, seq, detail FROM alerts ORDER BY id DESC"
                               " LIMIT ?", (limit,))
-        denied = ctx.db.query("SELECT ts, method, path, status, reason, client FROM denials"
+        denied = ctx.db.query("SELECT ts, first_ts, count, method, path, status, reason, client FROM denials"
                               " ORDER BY id DESC LIMIT ?", (limit,))
         return {"alerts": [{"ts": t, "kind": k, "device_id": d, "seq": s, "detail": json.loads(x)}
                            for t, k, d, s, x in tamper],
-                "denials": [{"ts": t, "method": m, "path": p, "status": s, "reason": r, "client": c}
-                            for t, m, p, s, r, c in denied]}
+                "denials": [{"ts": t, "first_ts": f or t, "count": int(n), "method": m, "path": p,
+                             "status": s, "reason": r, "client": c}
+                            for t, f, n, m, p, s, r, c in denied]}
+
+    @app.get("/v1/audit/directory-reads", tags=["auditors"])
+    def directory_reads(_: Annotated[Principal, Depends(require_auditor)],
+                        patient: str | None = _ref_query("patient reference (FHIR id)"),
+                        device_id: str | None = _ref_query(),
+                        agent: str | None = _ref_query(),
+                        limit: int = Query(100, ge=1, le=queries.MAX_PAGE)) -> dict[str, Any]:
+        return queries.directory_reads(ctx.db, patient=patient, device_id=device_id, agent=agent,
+                                       limit=limit)
 
     @app.get("/v1/devices/{device_id}", tags=["devices"])
-    def device_status(device_id: PathRef, principal: Annotated[Principal, Depends(authenticate)]) -> dict[str, Any]:
+    def device_status(device_id: PathRef, principal: Annotated[Principal, Depends(authenticate_for_status)],
+                      audit_head: str | None = AUDIT_HEAD) -> dict[str, Any]:
+        # the one call a revoked device's token may still make: learning that it is revoked
         if principal.role == "device" and principal.device_id != device_id:
             raise Forbidden("a device may only read its own status")
         if principal.role not in ("device", "admin", "auditor"):
             raise Forbidden("this call needs the device's own token, an admin or an auditor")
+        head = heads.parse(audit_head)
+        if head is not None and principal.role == "device" and not principal.device_revoked:
+            report_head(ctx, device_id, head)
         return devices.status(ctx, device_id)
 
     @app.post("/v1/devices/{device_id}/revoke", tags=["devices"])
@@ -242,35 +285,6 @@ def create_app(ctx: ServerContext, *, directory_data: Any = None) -> FastAPI:
                device_id: PathRef, body: Annotated[RevokeIn | None, Body()] = None) -> dict[str, Any]:
         return devices.revoke(ctx, device_id, f"admin:{principal.token_hash[:12]}",
                               body.reason if body else None)
-
-    @app.put("/v1/agents/{agent_id}/state", tags=["supervision"])
-    def put_state(principal: Annotated[Principal, Depends(require_device)],
-                  agent_id: PathRef, body: AgentStateIn) -> dict[str, Any]:
-        if principal.agent_id != agent_id:
-            raise Forbidden("a device may only set its own agent's state")
-        now = utc_timestamp(ctx.clock())
-        with ctx.db.transaction():
-            if ctx.db.execute("UPDATE agent_state SET state = ?, team = ?, device_id = ?, updated_at = ?"
-                              " WHERE agent_id = ?", (body.state, principal.team, principal.device_id,
-                                                      now, agent_id)).rowcount == 0:
-                ctx.db.execute("INSERT INTO agent_state (agent_id, team, device_id, state, updated_at)"
-                               " VALUES (?, ?, ?, ?, ?)",
-                               (agent_id, principal.team, principal.device_id, body.state, now))
-        return {"agent_id": agent_id, "state": body.state, "updated_at": now}
-
-    @app.get("/v1/teams/{team}/agents", tags=["supervision"])
-    def roster(team: PathRef, principal: Annotated[Principal, Depends(require_team_lead)]) -> dict[str, Any]:
-        if principal.team != team:
-            raise Forbidden("a team lead may only read their own team")
-        rows = ctx.db.query(
-            "SELECT d.agent_id, d.role, s.state, s.updated_at FROM devices d"
-            " LEFT JOIN agent_state s ON s.agent_id = d.agent_id"
-            " WHERE d.team = ? AND d.status = 'active' ORDER BY d.agent_id", (team,))
-        agents: dict[str, dict[str, Any]] = {}
-        for agent_id, role, state, updated in rows:
-            agents.setdefault(agent_id, {"agent_id": agent_id, "role": role,
-                                         "state": state or "offline", "updated_at": updated})
-        return {"team": team, "agents": list(agents.values())}
 
     @app.post("/v1/monitor/tokens", tags=["supervision"])
     def monitor_token(body: MonitorIn, principal: Annotated[Principal, Depends(require_team_lead)]) -> dict[str, Any]:
@@ -332,6 +346,8 @@ def create_app(ctx: ServerContext, *, directory_data: Any = None) -> FastAPI:
             bundle["link"] = [{"relation": "next", "url": f"/fhir/AuditEvent?{query}"}]
         return JSONResponse(bundle, media_type="application/fhir+json")
 
+    app.include_router(presence_api.make_router(ctx))
+
     if directory_data is not None:
         # written by the verification capability; imported only when asked for
         try:
@@ -339,7 +355,13 @@ def create_app(ctx: ServerContext, *, directory_data: Any = None) -> FastAPI:
         except ImportError as err:
             raise AgentDesktopError("this build has no FHIR directory API (agent_desktop.server."
                                     "directory_api)", "Run the server without --directory-data.") from err
-        app.include_router(directory_api.make_router(directory_data, require_device))
+        from agent_desktop.server import directory_openapi
+        from agent_desktop.server.directory_audit import DirectoryGuard, DirectoryReadRecorder
+
+        guard = DirectoryGuard(ctx, ctx.directory_rate_per_minute)
+        app.include_router(directory_api.make_router(directory_data, guard.dependency()))
+        app.add_middleware(DirectoryReadRecorder, ctx=ctx)
+        directory_openapi.install(app)
 
     app.add_middleware(BodyLimit, limit=MAX_BODY_BYTES)
     return app

@@ -1,8 +1,12 @@
 """FastAPI dependencies that authenticate bearer tokens and check roles.
 
 ``require_device`` is public API: other routers (the FHIR directory) pass it to
-``Depends`` to admit enrolled, active-token devices only. Every 401/403 is recorded in the
+``Depends`` to admit enrolled, active-token devices only. Every 401/403 is counted in the
 ``denials`` table by the application's error handler, never with the token itself.
+
+Revocation: a token of a revoked device authenticates (so the device can learn it is
+revoked and wipe) but :func:`authenticate` refuses it with ``device_revoked`` on every
+route except the device's own status (:func:`authenticate_for_status`).
 """
 
 from __future__ import annotations
@@ -15,7 +19,7 @@ from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 
 from agent_desktop.server import tokens
 from agent_desktop.server.context import ServerContext
-from agent_desktop.server.errors import Forbidden, Unauthorized
+from agent_desktop.server.errors import DeviceRevoked, Forbidden, Unauthorized
 from agent_desktop.server.tokens import Principal
 
 bearer = HTTPBearer(auto_error=False, description="A token from enrolment or `agent-desktop server token create`")
@@ -26,14 +30,23 @@ def server_context(request: Request) -> ServerContext:
     return ctx
 
 
-def authenticate(request: Request,
-                 credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(bearer)]) -> Principal:
+def authenticate_for_status(
+        request: Request,
+        credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(bearer)]) -> Principal:
+    """Any live token, a revoked device's included: only for reading a device's status."""
     if credentials is None:
         raise Unauthorized("missing bearer token (Authorization: Bearer <token>)")
     principal = tokens.lookup(server_context(request).db, credentials.credentials)
     if principal is None:
         raise Unauthorized("the token is unknown, expired, already used or revoked")
     request.state.principal = principal
+    return principal
+
+
+def authenticate(principal: Annotated[Principal, Depends(authenticate_for_status)]) -> Principal:
+    """A live token with powers: a revoked device's tokens have none."""
+    if principal.device_revoked:
+        raise DeviceRevoked("this device has been revoked; it must wipe its vault")
     return principal
 
 

@@ -10,6 +10,7 @@ SQLite takes the write lock up front (``BEGIN IMMEDIATE``), PostgreSQL locks the
 from __future__ import annotations
 
 import logging
+import os
 import sqlite3
 import threading
 from collections.abc import Iterable, Iterator, Sequence
@@ -30,10 +31,25 @@ class DatabaseError(AgentDesktopError):
     """The database URL is wrong or the database cannot be reached."""
 
 
+class WriteTransaction:
+    """A write transaction opened by reading one row (:meth:`Database.write_transaction`)."""
+
+    def __init__(self, row: Row | None) -> None:
+        self.row = row
+        self.before_commit: list[tuple[str, tuple[Any, ...]]] = []
+
+    def execute_before_commit(self, text: str, params: Sequence[Any]) -> None:
+        """Run a statement right before the commit (sent with it, on PostgreSQL)."""
+        self.before_commit.append((text, tuple(params)))
+
+
 class Database:
     """A backend-neutral handle: ``execute``, ``executemany``, ``transaction``."""
 
     kind = ""
+    # inserts take rows while the caller is still checking the next ones (a streamed COPY);
+    # SQLite's inserts run in this process under the GIL, so nothing would overlap there
+    streams_inserts = False
     for_update = ""  # row-lock suffix for SELECTs inside a write transaction
     integrity_errors: tuple[type[BaseException], ...] = ()
     # the database is down or busy: answered 503 so clients retry later
@@ -100,8 +116,19 @@ class Database:
         raise NotImplementedError
         yield
 
-    def insert_events(self, rows: list[Row]) -> None:
-        """Bulk-insert event rows (columns of ``EVENT_INSERT_COLUMNS``) inside a transaction."""
+    @contextmanager
+    def write_transaction(self, text: str, params: Sequence[Any]) -> Iterator[WriteTransaction]:
+        """A transaction that starts by reading one row (a row-locking SELECT: append
+        ``for_update``) and may leave statements to run just before its commit."""
+        with self.transaction():
+            tx = WriteTransaction(self.one(text, params))
+            yield tx
+            for statement, values in tx.before_commit:
+                self.execute(statement, values)
+
+    def insert_events(self, rows: Iterable[Row]) -> None:
+        """Bulk-insert event rows (columns of ``EVENT_INSERT_COLUMNS``) inside a transaction;
+        an exception raised while ``rows`` is read aborts the insert."""
         marks = ", ".join("?" for _ in EVENT_INSERT_COLUMNS)
         self.executemany(f"INSERT INTO events ({', '.join(EVENT_INSERT_COLUMNS)}) VALUES ({marks})", rows)
 
@@ -114,6 +141,23 @@ class SQLiteDatabase(Database):
     def __init__(self, url: str, path: Path) -> None:
         super().__init__(url)
         self.path = path
+        self._private()
+
+    def _private(self) -> None:
+        """The database and its -wal/-shm files readable by the server's user only (SQLite
+        creates -wal and -shm with the database file's mode, so creating that 0600 suffices;
+        files made by an older version are narrowed). Once, before any connection: closing a
+        descriptor of the file would drop every SQLite lock this process holds on it."""
+        try:
+            if not self.path.exists():
+                os.close(os.open(self.path, os.O_CREAT | os.O_EXCL | os.O_RDWR, 0o600))
+            for suffix in ("", "-wal", "-shm"):
+                path = Path(str(self.path) + suffix)
+                if path.exists() and path.stat().st_mode & 0o077:
+                    path.chmod(0o600)
+        except OSError as err:
+            raise DatabaseError(f"cannot create SQLite database {self.path}: {err.strerror}",
+                                "Check the path and that its folder exists and is writable.") from err
 
     def _connect(self) -> sqlite3.Connection:
         try:
@@ -146,6 +190,7 @@ class SQLiteDatabase(Database):
 class PostgresDatabase(Database):
     kind = "postgresql"
     for_update = " FOR UPDATE"
+    streams_inserts = True
 
     def __init__(self, url: str) -> None:
         super().__init__(url)
@@ -177,8 +222,34 @@ class PostgresDatabase(Database):
         with self.conn.transaction():
             yield
 
-    def insert_events(self, rows: list[Row]) -> None:
-        # COPY: PostgreSQL's own bulk path; constraints still apply (a duplicate id raises)
+    @contextmanager
+    def write_transaction(self, text: str, params: Sequence[Any]) -> Iterator[WriteTransaction]:
+        # BEGIN goes with the first read and the last statements with COMMIT, in one round
+        # trip each (pipeline mode): two round trips fewer per batch than one each
+        if not self._psycopg.Pipeline.is_supported():  # libpq before 14
+            with super().write_transaction(text, params) as tx:
+                yield tx
+            return
+        conn = self.conn
+        try:
+            with conn.pipeline():
+                conn.execute("BEGIN")
+                row = conn.execute(self.sql(text), tuple(params)).fetchone()
+            tx = WriteTransaction(None if row is None else tuple(row))
+            yield tx
+            with conn.pipeline():
+                for statement, values in tx.before_commit:
+                    conn.execute(self.sql(statement), values)
+                conn.execute("COMMIT")
+        except BaseException:
+            if not conn.broken and conn.info.transaction_status != self._psycopg.pq.TransactionStatus.IDLE:
+                conn.execute("ROLLBACK")
+            raise
+
+    def insert_events(self, rows: Iterable[Row]) -> None:
+        # COPY: PostgreSQL's own bulk path; constraints still apply (a duplicate id raises).
+        # Rows go out as they come (psycopg sends every 32 KB), so the server stores while the
+        # caller checks; an exception from ``rows`` ends the COPY with an error (rolled back).
         with self.conn.cursor() as cur, cur.copy(
                 f"COPY events ({', '.join(EVENT_INSERT_COLUMNS)}) FROM STDIN") as copy:
             for row in rows:

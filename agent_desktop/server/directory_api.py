@@ -5,11 +5,14 @@
     GET  /fhir/Patient?telecom=|phone=           screen pop by the caller's number
     GET  /fhir/Patient?family=&given=&birthdate= search by name and date of birth
     POST /fhir/Patient/_search                   the same searches, criteria in the body
+    GET  /fhir/Patient?_id=                       (an identifier alone, e.g. an SSN, is refused)
     GET  /fhir/Patient/{id}
     GET  /fhir/RelatedPerson?patient=
     GET  /fhir/Consent?patient=
     POST /fhir/Consent                           a new verbal consent (a contained
                                                  RelatedPerson becomes a real one)
+    POST /fhir/<Type>/_search                    the field groups' resources of one patient
+                                                 (see agent_desktop.server.fhir_groups)
 
 A search without criteria is refused (the directory is never listed whole). POSTed
 consents are written back to the data file atomically. Real deployments point the client
@@ -35,9 +38,11 @@ from typing import Any
 from fastapi import APIRouter, Depends, Request
 from fastapi.responses import JSONResponse
 
+from agent_desktop.directory.group_resources import CLINICAL_TYPES
 from agent_desktop.errors import AgentDesktopError
+from agent_desktop.server.directory_consent import BadConsent, consent_problem, parse_consent_body
 
-RESOURCE_TYPES = ("Patient", "RelatedPerson", "Consent")
+RESOURCE_TYPES = ("Patient", "RelatedPerson", "Consent", *CLINICAL_TYPES)
 FHIR_JSON = "application/fhir+json"
 MAX_RESULTS = 50
 _ID_RE = re.compile(r"^[A-Za-z0-9\-.]{1,64}\Z")
@@ -163,50 +168,6 @@ def _patient_ref(value: str) -> str:
     return value.removeprefix("Patient/")
 
 
-def _validate_consent(body: Any, store: DirectoryStore) -> str | None:
-    if not isinstance(body, dict) or body.get("resourceType") != "Consent":
-        return "expected a Consent resource"
-    if body.get("status") not in ("active", "proposed"):
-        return "status must be active or proposed"
-    patient = (body.get("patient") or {}).get("reference", "")
-    if not isinstance(patient, str) or not patient.startswith("Patient/"):
-        return "patient.reference must be Patient/<id>"
-    if store.find("Patient", _patient_ref(patient)) is None:
-        return "patient does not exist"
-    provision = body.get("provision")
-    if not isinstance(provision, dict) or not provision.get("actor"):
-        return "provision.actor is required (who the patient authorises)"
-    period = provision.get("period") or {}
-    for key in ("start", "end"):
-        if key in period:
-            try:
-                dt.date.fromisoformat(str(period[key])[:10])
-            except ValueError:
-                return f"provision.period.{key} is not a date"
-    classes = provision.get("class") or []
-    if not isinstance(classes, list) or not classes:
-        return "provision.class must list the field groups permitted"
-    contained = body.get("contained") or []
-    if not isinstance(contained, list):
-        return "contained must be a list"
-    local_ids = {c.get("id") for c in contained if isinstance(c, dict)}
-    for actor in provision["actor"]:
-        ref = ((actor or {}).get("reference") or {}).get("reference", "")
-        if not isinstance(ref, str):
-            return "provision.actor.reference must be a reference"
-        if ref.startswith("#"):
-            if ref[1:] not in local_ids:
-                return f"provision.actor reference {ref} is not contained"
-        elif not ref.startswith("RelatedPerson/") or store.find("RelatedPerson", ref.split("/", 1)[1]) is None:
-            return "provision.actor must reference an existing or contained RelatedPerson"
-    for c in contained:
-        if not isinstance(c, dict) or c.get("resourceType") != "RelatedPerson":
-            return "only a RelatedPerson may be contained"
-        if (c.get("patient") or {}).get("reference") != patient:
-            return "the contained RelatedPerson must belong to the same patient"
-    return None
-
-
 def make_router(data_file: Path, require_device: Callable[..., Any]) -> APIRouter:
     """The FHIR subset over ``data_file``; every route needs an enrolled device's token."""
     store = DirectoryStore(Path(data_file))
@@ -214,6 +175,12 @@ def make_router(data_file: Path, require_device: Callable[..., Any]) -> APIRoute
 
     def base(request: Request) -> str:
         return str(request.base_url).rstrip("/")
+
+    @router.get("/metadata")
+    def capability_statement() -> JSONResponse:
+        # FHIR's conformance endpoint; clients use it as a cheap "directory reachable" check
+        return JSONResponse({"resourceType": "CapabilityStatement", "status": "active",
+                             "kind": "instance", "fhirVersion": "4.0.1", "format": ["json"]})
 
     @router.get("/Patient")
     def search_patients(request: Request) -> JSONResponse:
@@ -237,8 +204,9 @@ def make_router(data_file: Path, require_device: Callable[..., Any]) -> APIRoute
         criteria = {k: v for k, v in params.items() if k in _PATIENT_PARAMS and v.strip()}
         has_phone = "telecom" in criteria or "phone" in criteria
         has_name_dob = "birthdate" in criteria and ({"family", "given", "name"} & set(criteria))
-        if not (has_phone or has_name_dob or "identifier" in criteria or "_id" in criteria):
-            return _outcome(400, "too-costly", "search by telecom, by name and birthdate, or by identifier")
+        # what the directory is for: an identifier alone (an SSN) does not find a patient
+        if not (has_phone or has_name_dob or "_id" in criteria):
+            return _outcome(400, "too-costly", "search by telecom, by name and birthdate, or by _id")
         with store.lock:
             found = [copy.deepcopy(p) for p in store.data["Patient"] if _patient_matches(p, criteria)]
         return _bundle(found, base(request))
@@ -274,11 +242,12 @@ def make_router(data_file: Path, require_device: Callable[..., Any]) -> APIRoute
     @router.post("/Consent")
     async def post_consent(request: Request) -> JSONResponse:
         try:
-            body = json.loads(await request.body())
-        except (json.JSONDecodeError, UnicodeDecodeError):
-            return _outcome(400, "structure", "the body is not JSON")
+            body = parse_consent_body(await request.body())
+        except BadConsent as err:
+            return _outcome(400, "structure", str(err))
         with store.lock:
-            problem = _validate_consent(body, store)
+            problem = consent_problem(body, patient_exists=lambda i: store.find("Patient", i) is not None,
+                                      related_person_exists=lambda i: store.find("RelatedPerson", i) is not None)
             if problem:
                 return _outcome(400, "invalid", problem)
             consent = copy.deepcopy(body)
@@ -308,4 +277,7 @@ def make_router(data_file: Path, require_device: Callable[..., Any]) -> APIRoute
         return JSONResponse(consent, status_code=201, media_type=FHIR_JSON,
                             headers={"Location": f"/fhir/Consent/{consent['id']}"})
 
+    from agent_desktop.server.fhir_groups import add_group_routes  # it uses this module's helpers
+
+    add_group_routes(router, store)
     return router

@@ -14,6 +14,7 @@ class ApiError(AgentDesktopError):
     def __init__(self, message: str, **extra: Any) -> None:
         super().__init__(message)
         self.extra = extra
+        self.headers: dict[str, str] = {}
 
     def body(self) -> dict[str, Any]:
         return {"error": self.code, "message": self.message, **self.extra}
@@ -33,6 +34,14 @@ class Forbidden(ApiError):
 
 class DeviceRevoked(Forbidden):
     code = "device_revoked"
+
+
+class TooManyRequests(ApiError):
+    status, code = 429, "too_many_requests"
+
+    def __init__(self, message: str, retry_after: float) -> None:
+        super().__init__(message)
+        self.headers["Retry-After"] = str(max(1, round(retry_after + 0.5)))
 
 
 class NotFound(ApiError):

@@ -9,6 +9,7 @@ from __future__ import annotations
 from agent_desktop.server.db import Database
 
 MIGRATIONS: list[list[str]] = [
+    # Add a migration for each change; never edit one that has shipped (servers ran it).
     [  # 1: tokens, devices, events, alerts, denials, agent state, monitor nonces, server log
         """CREATE TABLE tokens (
             token_hash {text} PRIMARY KEY,
@@ -51,6 +52,30 @@ MIGRATIONS: list[list[str]] = [
         """CREATE TABLE server_log (
             id {id}, ts {text} NOT NULL, actor {text} NOT NULL, action {text} NOT NULL,
             detail {text} NOT NULL)""",
+    ],
+    [  # 2: presence (reason, since, address of record, last report) and escalations
+        "ALTER TABLE agent_state ADD COLUMN reason {text} NOT NULL DEFAULT ''",
+        "ALTER TABLE agent_state ADD COLUMN since DOUBLE PRECISION",
+        "ALTER TABLE agent_state ADD COLUMN aor {text} NOT NULL DEFAULT ''",
+        "ALTER TABLE agent_state ADD COLUMN seen_at DOUBLE PRECISION",
+        """CREATE TABLE escalations (
+            id {text} PRIMARY KEY, agent_id {text} NOT NULL, team {text}, device_id {text},
+            kind {text} NOT NULL, client_ts DOUBLE PRECISION NOT NULL,
+            raised_at DOUBLE PRECISION NOT NULL,
+            acked_by {text}, acked_device {text}, acked_at DOUBLE PRECISION,
+            UNIQUE (agent_id, kind, client_ts))""",
+        "CREATE INDEX escalations_open ON escalations (team, acked_at, raised_at)",
+    ],
+    [  # 3: denials counted (one row per repeat), outbox heads devices report, directory reads
+        "ALTER TABLE denials ADD COLUMN count INTEGER NOT NULL DEFAULT 1",
+        "ALTER TABLE denials ADD COLUMN first_ts {text}",
+        "ALTER TABLE devices ADD COLUMN reported_seq BIGINT",
+        "ALTER TABLE devices ADD COLUMN reported_hash {text}",
+        """CREATE TABLE directory_reads (
+            id {id}, ts {text} NOT NULL, device_id {text} NOT NULL, agent_id {text},
+            interaction {text} NOT NULL, resource_type {text} NOT NULL, patient {text})""",
+        "CREATE INDEX directory_reads_patient_ts ON directory_reads (patient, ts)",
+        "CREATE INDEX directory_reads_device_ts ON directory_reads (device_id, ts)",
     ],
 ]
 

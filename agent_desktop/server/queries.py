@@ -153,3 +153,19 @@ def verify_device(db: Database, device_id: str, page: int = 2000) -> dict[str, A
         return result
     result.update(status="intact", events=count, first_bad_seq=None, problem=None)
     return result
+
+
+def directory_reads(db: Database, *, patient: str | None, device_id: str | None, agent: str | None,
+                    limit: int) -> dict[str, Any]:
+    """Directory reads recorded by the server, newest first (who read which patient)."""
+    clauses: list[str] = []
+    params: list[Any] = []
+    for column, value in (("patient", patient), ("device_id", device_id), ("agent_id", agent)):
+        if value is not None:
+            clauses.append(f"{column} = ?")
+            params.append(value)
+    where = (" WHERE " + " AND ".join(clauses)) if clauses else ""
+    rows = db.query("SELECT ts, device_id, agent_id, interaction, resource_type, patient FROM directory_reads"
+                    f"{where} ORDER BY id DESC LIMIT ?", (*params, limit))
+    return {"reads": [{"ts": t, "device_id": d, "agent_id": a, "interaction": i, "resource_type": r,
+                       "patient": p} for t, d, a, i, r, p in rows]}

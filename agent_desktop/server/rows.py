@@ -11,7 +11,7 @@ EVENT_COLUMNS = ("id, device_id, seq, ts, actor_user, actor_role, action, patien
 
 
 def detail_text(detail: Mapping[str, Any]) -> str:
-    return json.dumps(detail, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+    return json.dumps(detail, sort_keys=True, separators=(",", ":"), ensure_ascii=False, allow_nan=False)
 
 
 def event_row(event: Mapping[str, Any], received_at: str, detail: str | None = None) -> tuple[Any, ...]:

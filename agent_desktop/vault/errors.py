@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from agent_desktop.errors import AgentDesktopError
-from agent_desktop.vault.keyring_backend import InsecureKeyringError
 
 __all__ = [
     "DeviceSecretMissing",
@@ -32,7 +31,16 @@ class VaultError(AgentDesktopError):
     """Base of the vault's errors."""
 
 
+class InsecureKeyringError(AgentDesktopError):
+    """The keyring found cannot protect the device secret (defined here, not beside the
+    keyring code, so that importing the vault's errors does not import keyring)."""
+
+    code = "keyring.missing"
+
+
 class VaultLocked(VaultError):
+    code = "vault.locked"
+
     def __init__(self, profile: str = "") -> None:
         who = f" for profile {profile}" if profile else ""
         super().__init__(f"The vault{who} is locked.",
@@ -40,6 +48,8 @@ class VaultLocked(VaultError):
 
 
 class WrongPassword(VaultError):
+    code = "vault.wrong_password"
+
     def __init__(self, failures: int, retry_after: float) -> None:
         self.failures = failures
         self.retry_after = retry_after
@@ -53,6 +63,8 @@ class WrongPassword(VaultError):
 
 
 class UnlockThrottled(VaultError):
+    code = "vault.throttled"
+
     def __init__(self, retry_after_seconds: float) -> None:
         self.retry_after_seconds = retry_after_seconds
         super().__init__(
@@ -75,11 +87,15 @@ class VaultExists(VaultError):
 
 
 class VaultCorrupted(VaultError):
+    code = "vault.corrupted"
+
     def __init__(self, what: str, hint: str = QUARANTINE_HINT) -> None:
         super().__init__(what, hint)
 
 
 class HeaderTampered(VaultError):
+    code = "vault.corrupted"
+
     def __init__(self, what: str = "The vault header was modified or belongs to another vault "
                                    "(its authentication check failed).") -> None:
         super().__init__(what, QUARANTINE_HINT)
@@ -93,6 +109,8 @@ class VaultTooNew(VaultError):
 
 
 class DeviceSecretMissing(VaultError):
+    code = "keyring.device_key_missing"
+
     def __init__(self, profile: str) -> None:
         super().__init__(
             f"This workstation's device key for vault profile {profile} is gone from the OS "
@@ -104,6 +122,8 @@ class DeviceSecretMissing(VaultError):
 
 
 class WeakPassword(VaultError):
+    code = "vault.weak_password"
+
     def __init__(self, problem: str) -> None:
         super().__init__(f"That vault password is too weak: {problem}.",
                          "Choose a longer passphrase, e.g. four unrelated words.")
@@ -116,6 +136,8 @@ KEYRING_HINT = ("Make sure you are signed in to the desktop session and its keyr
 
 
 class VaultStorageError(VaultError):
+    code = "vault.storage"
+
     def __init__(self, what: str, cause: BaseException | None = None,
                  hint: str = STORAGE_HINT) -> None:
         reason = f" ({cause})" if cause else ""

@@ -10,8 +10,11 @@ from typing import Any
 
 import keyring
 import keyring.backend
+import keyring.errors
 
-from agent_desktop.errors import AgentDesktopError
+from agent_desktop.vault.errors import InsecureKeyringError
+
+__all__ = ["InsecureKeyringError"]
 
 # Backends known to protect secrets with the OS login (module prefix, class name).
 SECURE_BACKENDS = {
@@ -32,12 +35,65 @@ HOW_TO_FIX = (
 )
 
 
-class InsecureKeyringError(AgentDesktopError):
-    """The keyring found cannot protect the device secret."""
-
-
 def backend_name(backend: Any) -> str:
+    backend = getattr(backend, "inner", backend)
     return f"{type(backend).__module__}.{type(backend).__name__}"
+
+
+# A Secret Service answers for a moment with a collection that no longer exists while it
+# rewrites its keyring file (gnome-keyring reloads the folder it watches), and keyring then
+# tries to create a new default collection, which needs a prompt: "Prompt dismissed". The
+# same call a moment later finds the real collection. The reload also gives every item a new
+# object path, so an item found just before it is "not found" when read or deleted. A loaded
+# machine can take seconds to reload; a collection that is really gone still fails after the
+# last try, with keyring's own error.
+RETRY_DELAYS = (0.05, 0.2, 0.5, 1.0, 2.0)
+
+
+def _transient_errors() -> tuple[type[Exception], ...]:
+    errors: list[type[Exception]] = [keyring.errors.InitError]
+    try:
+        from secretstorage.exceptions import ItemNotFoundException  # Linux only
+    except ImportError:
+        pass
+    else:
+        errors.append(ItemNotFoundException)
+    return tuple(errors)
+
+
+class SteadyKeyring:
+    """A secure backend whose calls survive the Secret Service's transient reload."""
+
+    def __init__(self, inner: Any, delays: tuple[float, ...] = RETRY_DELAYS) -> None:
+        self.inner = inner
+        self._delays = delays
+
+    def _call(self, name: str, *args: Any) -> Any:
+        import time
+
+        transient = _transient_errors()
+        for delay in self._delays:
+            try:
+                return getattr(self.inner, name)(*args)
+            except transient:
+                time.sleep(delay)
+        return getattr(self.inner, name)(*args)
+
+    def get_password(self, service: str, username: str) -> str | None:
+        result: str | None = self._call("get_password", service, username)
+        return result
+
+    def set_password(self, service: str, username: str, password: str) -> None:
+        self._call("set_password", service, username, password)
+
+    def delete_password(self, service: str, username: str) -> None:
+        self._call("delete_password", service, username)
+
+    def get_credential(self, service: str, username: str | None) -> Any:
+        return self._call("get_credential", service, username)
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self.inner, name)
 
 
 def _leaves(backend: keyring.backend.KeyringBackend) -> list[keyring.backend.KeyringBackend]:
@@ -47,8 +103,21 @@ def _leaves(backend: keyring.backend.KeyringBackend) -> list[keyring.backend.Key
     return [backend]
 
 
+def default_backend() -> keyring.backend.KeyringBackend:
+    """keyring's configured backend; one that fails to load (a broken keyringrc or
+    PYTHON_KEYRING_BACKEND) is an :class:`InsecureKeyringError`, not a traceback."""
+    try:
+        return keyring.get_keyring()
+    except Exception as err:  # keyring raises whatever the backend's import raised
+        raise InsecureKeyringError(
+            f"The OS keyring backend could not be loaded ({type(err).__name__}: {err}).",
+            "Check PYTHON_KEYRING_BACKEND and the keyring configuration file "
+            "(keyringrc.cfg); unset them to use the session's keyring. " + HOW_TO_FIX,
+        ) from err
+
+
 def describe(backend: keyring.backend.KeyringBackend | None = None) -> str:
-    backend = backend or keyring.get_keyring()
+    backend = backend or default_backend()
     leaves = _leaves(backend)
     return ", ".join(backend_name(b) for b in leaves) or backend_name(backend)
 
@@ -59,7 +128,7 @@ def secure_backend(required: str = "", backend: keyring.backend.KeyringBackend |
 
     ``required`` is policy's ``vault.keyring_backend``: when set, only that backend is taken.
     """
-    backend = backend or keyring.get_keyring()
+    backend = backend or default_backend()
     leaves = _leaves(backend)
     found = ", ".join(backend_name(b) for b in leaves) or "none"
     for leaf in leaves:
@@ -69,7 +138,8 @@ def secure_backend(required: str = "", backend: keyring.backend.KeyringBackend |
         if required and name != required:
             continue
         if required or name in SECURE_BACKENDS:
-            return leaf
+            steady: Any = SteadyKeyring(leaf) if name.endswith("SecretService.Keyring") else leaf
+            return steady  # type: ignore[no-any-return,unused-ignore]
     if required:
         raise InsecureKeyringError(
             f"Policy requires the keyring backend {required}, but this session offers: {found}.",

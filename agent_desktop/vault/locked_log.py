@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import json
 import os
-import threading
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -22,28 +21,37 @@ import keyring.errors
 from agent_desktop.vault import crypto
 from agent_desktop.vault.device_secret import SERVICE
 from agent_desktop.vault.errors import KEYRING_HINT, VaultStorageError
+from agent_desktop.vault.file_lock import FileLock
 from agent_desktop.vault.header import canonical, fsync_dir
 
 GENESIS = "0" * 64
 
 
 class LockedLogTampered(Exception):
-    """Internal: the pending file failed its check; the vault reports a synthetic record."""
+    """Internal: the pending file failed its check; the vault reports a synthetic record.
 
-    def __init__(self, reason: str, lines: int) -> None:
-        super().__init__(reason)
-        self.reason = reason
+    ``code`` is one of a fixed vocabulary (``record_failed_check``, ``records_removed``) and
+    ``record`` the first bad record's number: the alarm itself must pass the PHI guard.
+    """
+
+    def __init__(self, code: str, record: int, lines: int) -> None:
+        self.reason = f"{code.replace('_', ' ')} (record {record} of {lines})"
+        super().__init__(self.reason)
+        self.code = code
+        self.record = record
         self.lines = lines
 
 
 class LockedLog:
     def __init__(self, path: Path, backend: Callable[[], keyring.backend.KeyringBackend],
-                 profile: str, service: str = SERVICE) -> None:
+                 profile: str, service: str = SERVICE, lock_path: Path | None = None) -> None:
         self.path = path
         self._backend = backend
         self._service = service
         self._head_user = f"vault-locked-log-head:{profile}"
-        self._lock = threading.Lock()
+        # appends from several processes (parallel failed unlocks) queue on this, so none
+        # reads the same previous MAC as another and forks the chain
+        self._lock = FileLock(lock_path or path.with_suffix(".lock"))
 
     def append(self, key: bytes, record: dict[str, Any]) -> None:
         with self._lock:
@@ -88,14 +96,13 @@ class LockedLog:
                 except (ValueError, KeyError, TypeError):
                     ok = False
                 if not ok:
-                    raise LockedLogTampered(f"record {number} failed its integrity check",
-                                            len(lines))
+                    raise LockedLogTampered("record_failed_check", number, len(lines))
                 records.append(record)
                 macs.append(mac)
                 prev = mac
             # Appends write the file before the head, so the file may be longer, never shorter.
             if count > len(records) or (count and macs[count - 1] != head_mac):
-                raise LockedLogTampered("records were removed from the pending file", len(lines))
+                raise LockedLogTampered("records_removed", len(records) + 1, len(lines))
             return records
 
     def count(self) -> int:

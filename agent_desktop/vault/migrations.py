@@ -1,10 +1,21 @@
 """Schema migrations, applied forward only at unlock, each in its own transaction.
 
-Version numbers are allocated per capability: 1 vault core (this module), 2 audit outbox
-(``agent_desktop.audit.outbox_schema``), 3 verification/directory. Another capability adds
-its line to ``MIGRATIONS`` (or calls :func:`register`). ``PRAGMA user_version`` holds the
-highest applied version and ``schema_migrations`` lists every applied one, so a version
-merged later than a higher one (a gap while branches land) is still applied once.
+The vault knows only its own tables (version 1). Every other capability that keeps state in
+the vault registers its migrations here when its schema module is imported (the vault never
+imports a capability: it is the lower layer). Version numbers are allocated per capability
+and never reused, so a vault made by any earlier build still opens:
+
+- 1 vault core (this module)
+- 2 audit outbox (``agent_desktop.audit.outbox_schema``)
+- 3 verification and directory (``agent_desktop.verify.storage_schema``)
+- 17 call recordings (``agent_desktop.recordings.schema``)
+- 18 audit outbox: one page per event (``agent_desktop.audit.outbox_schema``)
+
+Whoever builds a vault imports :mod:`agent_desktop.capabilities` (the workstation and the
+CLI do), which imports every capability's schema module. A process that forgot one finds a
+vault "newer" than the migrations it knows and is refused (``VaultTooNew``), never guessed at.
+``PRAGMA user_version`` holds the highest applied version and ``schema_migrations`` lists
+every applied one, so a version merged later than a higher one is still applied once.
 """
 
 from __future__ import annotations
@@ -14,9 +25,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import Any
 
-from agent_desktop.audit.outbox_schema import create_audit_outbox
 from agent_desktop.vault.errors import VaultTooNew
-from agent_desktop.verify.storage_schema import create_verification_tables
 
 Connection = Any  # sqlcipher3.Connection (untyped module)
 
@@ -45,10 +54,9 @@ def core_v1(conn: Connection) -> None:
     conn.execute("CREATE INDEX phi_cache_expiry ON phi_cache (expires_at)")
 
 
+# The registry: the vault's own migration, then whatever capabilities register.
 MIGRATIONS: list[Migration] = [
     Migration(1, "vault core", core_v1),
-    Migration(2, "audit outbox", create_audit_outbox),
-    Migration(3, "verification and directory", create_verification_tables),
 ]
 
 

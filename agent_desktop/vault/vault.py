@@ -4,35 +4,43 @@ Files under ``<data>/vaults/<profile>/`` (directory 0700, files 0600):
 
 - ``vault.db`` (+ ``-wal``/``-shm``): the SQLCipher database, keyed with the raw DEK.
 - ``vault.header``: KDF parameters and the AES-GCM-wrapped DEK (see :mod:`.header`).
-- ``throttle.json``: failed-unlock counter (MACed).
+- ``throttle.json``: failed-unlock counter (MACed; a copy is anchored in the keyring).
 - ``locked-events.jsonl``: events raised while locked, waiting for the audit chain.
 
-Lifecycle calls (create/unlock/lock/wipe/change_password/quarantine) are serialised by one
-lock; all database work runs on the single vault worker thread.
+``<data>/vaults/<profile>.lock`` (empty) is the profile lock: create, unlock,
+change_password, wipe and quarantine hold it, so two processes (the desktop and a CLI)
+never interleave them; within a process one lock serialises them too.
+``<profile>.events.lock`` serialises appends to the locked-state log. All database work
+runs under one connection lock: on the vault worker thread, except the short durable
+transactions a caller runs itself with :meth:`Vault.transact` (an audit record), which
+would otherwise wait twice on a thread switch for less work than the switch.
 """
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import os
 import re
 import threading
 import time
 import uuid
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import Future
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, NoReturn, TypeVar
 
 import keyring.backend
+import keyring.errors
 import sqlcipher3
 
-from agent_desktop.audit.event import detail_problem, utc_timestamp
 from agent_desktop.bus import EventBus
 from agent_desktop.errors import AgentDesktopError
 from agent_desktop.paths import AppPaths, create_private_file, ensure_private_dir
+from agent_desktop.phi_guard import detail_problem
 from agent_desktop.policy import Settings
+from agent_desktop.timestamps import utc_timestamp
 from agent_desktop.vault import crypto, events
 from agent_desktop.vault import header as header_file
 from agent_desktop.vault.crypto import DEFAULT_SCRYPT, ScryptParams
@@ -50,12 +58,13 @@ from agent_desktop.vault.errors import (
     VaultStorageError,
     WrongPassword,
 )
+from agent_desktop.vault.file_lock import FileLock
 from agent_desktop.vault.keyring_backend import secure_backend
 from agent_desktop.vault.locked_log import LockedLog, LockedLogTampered
 from agent_desktop.vault.migrations import Migration, apply_migrations
 from agent_desktop.vault.password_rules import check_password
 from agent_desktop.vault.phi_cache import purge_expired_rows
-from agent_desktop.vault.throttle import Throttle
+from agent_desktop.vault.throttle import Throttle, ThrottleAnchor
 from agent_desktop.vault.worker import Periodic, VaultWorker
 
 T = TypeVar("T")
@@ -116,12 +125,19 @@ class Vault:
         self._throttle = Throttle(self.directory / THROTTLE_NAME,
                                   int(settings.get("vault.unlock_throttle_free_attempts")),
                                   float(settings.get("vault.unlock_throttle_max_seconds")),
-                                  clock)
+                                  clock, ThrottleAnchor(self._keyring, keyring_service, profile),
+                                  expected=self.header_path.exists)
         self._locked_log = LockedLog(self.directory / LOCKED_LOG_NAME, self._keyring,
-                                     profile, keyring_service)
+                                     profile, keyring_service,
+                                     self.directory.parent / f"{profile}.events.lock")
         self._worker = VaultWorker(f"vault-{profile}")
         self._lifecycle = threading.RLock()
+        self._profile_lock = FileLock(self.directory.parent / f"{profile}.lock")
+        self.vault_id: str | None = None  # of the header last opened (binds keyring anchors)
         self._conn: Connection | None = None
+        # held around every use of the connection, on whichever thread (the worker's jobs,
+        # transact() on a caller's): one user at a time, a close never under a transaction
+        self._conn_lock = threading.RLock()
         self._open = False  # False from the first instant of a lock: new work is refused
         self._dek: bytearray | None = None
         self._hooks: list[UnlockHook] = []
@@ -134,6 +150,17 @@ class Vault:
             self._backend = secure_backend(str(self.settings.get("vault.keyring_backend")),
                                            backend=self._requested_backend)
         return self._backend
+
+    @contextlib.contextmanager
+    def _exclusive(self) -> Iterator[None]:
+        """The lifecycle lock of this object and the profile lock of every process."""
+        with self._lifecycle:
+            try:
+                ensure_private_dir(self.directory.parent)
+            except OSError as err:
+                raise VaultStorageError("Could not create the vaults folder", err) from err
+            with self._profile_lock:
+                yield
 
     def _secrets(self) -> DeviceSecretStore:
         return DeviceSecretStore(self._keyring(), self.profile, self._service)
@@ -184,34 +211,49 @@ class Vault:
             return _failed(VaultLocked(self.profile))
 
         def job() -> T:
-            conn = self._conn
-            if conn is None or not self._open:
-                raise VaultLocked(self.profile)
-            try:
-                return fn(conn)
-            except sqlcipher3.Error as err:
-                mapped = _storage_error(err)
-                if mapped is err:
-                    raise
-                raise mapped from err
+            with self._conn_lock:
+                return self._run(fn)
 
         return self._worker.submit(job)
+
+    def _run(self, fn: Callable[[Connection], T]) -> T:
+        """``fn(conn)`` with the connection lock held; storage errors made readable."""
+        conn = self._conn
+        if conn is None or not self._open:
+            raise VaultLocked(self.profile)
+        try:
+            return fn(conn)
+        except sqlcipher3.Error as err:
+            mapped = _storage_error(err)
+            if mapped is err:
+                raise
+            raise mapped from err
+
+    def transact(self, fn: Callable[[Connection], T], timeout: float | None = None) -> T:
+        """Run ``fn(conn)`` in one BEGIN IMMEDIATE ... COMMIT on the calling thread and
+        return its result; durable when it returns.
+
+        For short, latency-bound writes (an audit record): the caller waits for the commit
+        anyway, and handing the job to the vault thread and the result back costs two
+        thread wake-ups, more than the statements themselves on a busy machine. The
+        connection lock keeps it apart from the vault thread's jobs exactly as the queue
+        would. ``fn`` must not wait on :meth:`submit` (the vault thread would wait for the
+        lock this thread holds). TimeoutError when the connection stays busy ``timeout``
+        seconds; VaultLocked while locked.
+        """
+        if not self._open:
+            raise VaultLocked(self.profile)
+        if not self._conn_lock.acquire(timeout=-1 if timeout is None else timeout):
+            raise TimeoutError("the vault connection stayed busy")
+        try:
+            return self._run(lambda conn: _in_transaction(conn, fn))
+        finally:
+            self._conn_lock.release()
 
     def transaction(self, fn: Callable[[Connection], T]) -> Future[T]:
         """Like :meth:`submit` inside BEGIN IMMEDIATE ... COMMIT; durable when resolved."""
 
-        def in_transaction(conn: Connection) -> T:
-            conn.execute("BEGIN IMMEDIATE")
-            try:
-                result = fn(conn)
-                conn.execute("COMMIT")
-            except BaseException:
-                if conn.in_transaction:
-                    conn.execute("ROLLBACK")
-                raise
-            return result
-
-        return self.submit(in_transaction)
+        return self.submit(lambda conn: _in_transaction(conn, fn))
 
     def put_secret(self, name: str, value: bytes) -> Future[None]:
         def put(conn: Connection) -> None:
@@ -227,6 +269,39 @@ class Vault:
             return bytes(row[0]) if row else None
 
         return self.submit(get)
+
+    # --- anchors: small values kept outside the database ---------------------------------
+    def read_anchor(self, name: str) -> str | None:
+        """The value last written under ``name`` for this vault, from the OS keyring.
+
+        Anchors let a capability detect a database copied back from an earlier moment (no
+        key is needed for that). Bound to the vault id: a value written for an earlier
+        vault of this profile (before a wipe) reads as None. Works once the vault has been
+        opened in this process (the id comes from its header).
+        """
+        if self.vault_id is None:
+            return None
+        try:
+            raw = self._keyring().get_password(self._service, self._anchor_user(name))
+        except keyring.errors.KeyringError as err:
+            raise VaultStorageError("The OS keyring could not be read", err, KEYRING_HINT) from err
+        if not raw:
+            return None
+        owner, _, value = raw.partition("|")
+        return value if owner == self.vault_id else None
+
+    def write_anchor(self, name: str, value: str) -> None:
+        """Keep ``value`` under ``name`` for this vault in the OS keyring (~ms per call)."""
+        if self.vault_id is None:
+            raise VaultLocked(self.profile)
+        try:
+            self._keyring().set_password(self._service, self._anchor_user(name),
+                                         f"{self.vault_id}|{value}")
+        except keyring.errors.KeyringError as err:
+            raise VaultStorageError("The OS keyring refused an anchor", err, KEYRING_HINT) from err
+
+    def _anchor_user(self, name: str) -> str:
+        return f"vault-anchor:{name}:{self.profile}"
 
     # --- locked-state events -------------------------------------------------------------
     def record_locked_event(self, action: str, outcome: str, detail: dict[str, Any]) -> None:
@@ -251,14 +326,18 @@ class Vault:
             return self._locked_log.read(crypto.subkey(secret, crypto.LOCKED_LOG_INFO))
         except LockedLogTampered as err:
             log.error("locked-state events failed their integrity check: %s", err.reason)
-            return [{"action": "vault.locked_log_tampered", "outcome": "failure",
-                     "ts": utc_timestamp(self.clock()),
-                     "detail": {"reason": err.reason, "lines": err.lines}}]
+            return [self._tamper_record(err.code, record=err.record, lines=err.lines)]
+
+    def _tamper_record(self, code: str, **counts: int) -> dict[str, Any]:
+        """The alarm for a damaged locked-state log: PHI-free by construction (a reason code
+        from a fixed vocabulary and small counts), so the audit chain accepts it."""
+        return {"action": "vault.locked_log_tampered", "outcome": "failure",
+                "ts": utc_timestamp(self.clock()), "detail": {"reason": code, **counts}}
 
     # --- lifecycle -----------------------------------------------------------------------
     def create(self, password: str) -> None:
         """Create the vault and leave it unlocked (unlock hooks run, as for an unlock)."""
-        with self._lifecycle:
+        with self._exclusive():
             if self.header_path.exists():
                 raise VaultExists(self.profile)
             if self.db_path.exists():
@@ -284,6 +363,7 @@ class Vault:
                 header_file.write_atomic(
                     self.header_path,
                     head.to_bytes(crypto.subkey(secret, crypto.HEADER_MAC_INFO)))
+                self._throttle.reset(crypto.subkey(secret, crypto.THROTTLE_MAC_INFO))
             except BaseException:
                 self._worker.call(self._close_db, False)
                 self._remove_db_files()
@@ -293,7 +373,7 @@ class Vault:
 
     def unlock(self, password: str) -> None:
         """Open the vault; a no-op when it is already unlocked."""
-        with self._lifecycle:
+        with self._exclusive():
             if self._open:
                 return
             if not self.exists():
@@ -303,30 +383,36 @@ class Vault:
             if not self.db_path.exists():
                 raise VaultCorrupted("The vault database file is missing.")
             secret = self._device_secret(enrol=False)
-            throttle_key = crypto.subkey(secret, crypto.THROTTLE_MAC_INFO)
-            retry = self._throttle.retry_after(throttle_key)
-            if retry > 0:
-                self._record_quietly("vault.unlock_failed", "denied", {"reason": "throttled"})
-                raise UnlockThrottled(retry)
             head = header_file.read(self.header_path,
                                     crypto.subkey(secret, crypto.HEADER_MAC_INFO), self.profile)
+            throttle_key = self._admit_attempt(secret, "vault.unlock_failed")
+            counted = self._throttle.record_failure(throttle_key)  # before the check
             started = time.perf_counter()
             kek = crypto.derive_kek(password, head.salt, head.kdf, secret)
             kdf_done = time.perf_counter()
             dek = crypto.unwrap(kek, head.nonce, head.wrapped_dek, head.aad())
             if dek is None:
-                self._failed_attempt(throttle_key)
+                self._failed_attempt(*counted)
+            self._throttle.reset(throttle_key)
             try:
                 self._worker.call(self._open_db, dek, head, self._pending(secret), False)
             except BaseException:
                 crypto.wipe_buffer(dek)
                 raise
-            self._throttle.reset(throttle_key)
             self._became_unlocked(dek)
             self.last_unlock = UnlockTiming(kdf_done - started, time.perf_counter() - kdf_done)
 
-    def _failed_attempt(self, throttle_key: bytes) -> NoReturn:
-        failures, delay = self._throttle.record_failure(throttle_key)
+    def _admit_attempt(self, secret: bytes, action: str) -> bytes:
+        """The throttle key, once the throttle lets a password be tried; a refused attempt
+        is recorded (``action``, outcome denied) and raises UnlockThrottled."""
+        throttle_key = crypto.subkey(secret, crypto.THROTTLE_MAC_INFO)
+        retry = self._throttle.retry_after(throttle_key)
+        if retry > 0:
+            self._record_quietly(action, "denied", {"reason": "throttled"})
+            raise UnlockThrottled(retry)
+        return throttle_key
+
+    def _failed_attempt(self, failures: int, delay: float) -> NoReturn:
         self._record_quietly("vault.unlock_failed", "failure",
                              {"reason": "wrong_password", "failures": failures})
         self.bus.publish(events.UnlockFailed(self.profile, failures, delay))
@@ -377,22 +463,20 @@ class Vault:
 
     def change_password(self, old: str, new: str) -> None:
         """Re-wrap the DEK under a new password (the database is not re-encrypted)."""
-        with self._lifecycle:
+        with self._exclusive():
             if not self.header_path.exists():
                 raise VaultNotFound(self.profile)
             check_password(new, int(self.settings.get("vault.password_min_length")),
                            self.profile)
             secret = self._device_secret(enrol=False)
-            throttle_key = crypto.subkey(secret, crypto.THROTTLE_MAC_INFO)
-            retry = self._throttle.retry_after(throttle_key)
-            if retry > 0:
-                raise UnlockThrottled(retry)
             mac_key = crypto.subkey(secret, crypto.HEADER_MAC_INFO)
             head = header_file.read(self.header_path, mac_key, self.profile)
+            throttle_key = self._admit_attempt(secret, "vault.password_change")
+            counted = self._throttle.record_failure(throttle_key)  # before the check
             dek = crypto.unwrap(crypto.derive_kek(old, head.salt, head.kdf, secret),
                                 head.nonce, head.wrapped_dek, head.aad())
             if dek is None:
-                self._failed_attempt(throttle_key)
+                self._failed_attempt(*counted)
             try:
                 salt = os.urandom(crypto.SALT_BYTES)
                 fresh = header_file.Header(head.vault_id, head.profile, head.created, self.kdf,
@@ -414,7 +498,7 @@ class Vault:
         over, re-authenticated under a fresh device secret together with a ``vault.wipe``
         record, so the next enrolment still reports them.
         """
-        with self._lifecycle:
+        with self._exclusive():
             was_open = self._shut(purge=False)
             existed = self.exists()
             keyring_problem: AgentDesktopError | None = None
@@ -428,9 +512,7 @@ class Vault:
             except AgentDesktopError as err:  # keyring down: the files must go regardless
                 keyring_problem, old_secret = err, None
             if old_secret is None and self._locked_log.path.exists():
-                carried = [{"action": "vault.locked_log_tampered", "outcome": "failure",
-                            "ts": utc_timestamp(self.clock()),
-                            "detail": {"reason": "device key unavailable at wipe"}}]
+                carried = [self._tamper_record("device_key_unavailable_at_wipe")]
             # Files first: even without a keyring, nothing readable stays on disk.
             self._remove_db_files()
             for extra in (self.header_path, self.header_path.with_name(HEADER_NAME + ".tmp"),
@@ -440,6 +522,7 @@ class Vault:
                 if store is None:
                     raise keyring_problem or VaultStorageError("No keyring")
                 store.delete()
+                self._throttle.forget()
                 self._locked_log.clear()
                 key = crypto.subkey(store.create(), crypto.LOCKED_LOG_INFO)
                 for record in carried:
@@ -463,7 +546,7 @@ class Vault:
         The locked-state events and the device secret stay, so what happened is still
         reported and a specialist can still open the moved files with the password.
         """
-        with self._lifecycle:
+        with self._exclusive():
             if not self.exists():
                 raise VaultNotFound(self.profile)
             was_open = self._shut(purge=False)
@@ -499,9 +582,12 @@ class Vault:
                 raise VaultStorageError("Could not create the vault database", err) from err
         else:
             _refuse_plaintext(self.db_path)
+            _refuse_empty(self.db_path)
         try:
+            # used from the vault thread and, in transact(), from callers: always under
+            # _conn_lock (SQLCipher is built serialized, THREADSAFE=1, so this is allowed)
             conn = sqlcipher3.connect(str(self.db_path), isolation_level=None,
-                                      check_same_thread=True)
+                                      check_same_thread=False)
         except sqlcipher3.Error as err:
             raise VaultStorageError("The vault database could not be opened", err) from err
         try:
@@ -515,10 +601,11 @@ class Vault:
                         "The vault database is damaged or does not belong to this header."
                     ) from err
                 raise
+            if not new:  # before anything is written: a foreign database stays as it was
+                _check_vault_id(conn, head.vault_id)
             _pragmas(conn)
             _tighten(self.directory)
-            if not new:
-                _check_vault_id(conn, head.vault_id)
+            self.vault_id = head.vault_id
             apply_migrations(conn, self._migrations, clock=self.clock)
             if new:
                 conn.execute("INSERT INTO vault_meta (key, value) VALUES ('vault_id', ?)",
@@ -549,6 +636,10 @@ class Vault:
             self._locked_log.clear()
 
     def _close_db(self, purge: bool) -> None:
+        with self._conn_lock:  # after a transact() in progress, never under it
+            self._close_db_locked(purge)
+
+    def _close_db_locked(self, purge: bool) -> None:
         conn, self._conn = self._conn, None
         if conn is None:
             return
@@ -575,6 +666,18 @@ class Vault:
                 (self.directory / name).unlink(missing_ok=True)
             except OSError as err:
                 raise VaultStorageError(f"Could not delete {name}", err) from err
+
+
+def _in_transaction(conn: Connection, fn: Callable[[Connection], T]) -> T:
+    conn.execute("BEGIN IMMEDIATE")
+    try:
+        result = fn(conn)
+        conn.execute("COMMIT")
+    except BaseException:
+        if conn.in_transaction:
+            conn.execute("ROLLBACK")
+        raise
+    return result
 
 
 def _key(conn: Connection, dek: bytearray) -> None:
@@ -624,6 +727,16 @@ def _refuse_plaintext(db: Path) -> None:
     if first == SQLITE_MAGIC:
         raise VaultCorrupted("The vault database file is plain, unencrypted SQLite; "
                              "refusing to use it.")
+
+
+def _refuse_empty(db: Path) -> None:
+    try:
+        empty = db.stat().st_size == 0
+    except OSError as err:
+        raise VaultStorageError("The vault database could not be read", err) from err
+    if empty:
+        raise VaultCorrupted("The vault database file is empty (0 bytes): it does not hold "
+                             "this vault's data.")
 
 
 def _storage_error(err: BaseException) -> BaseException:

@@ -27,6 +27,15 @@ class VaultWorker:
         return threading.get_ident() == self.ident
 
     def submit(self, fn: Callable[..., T], *args: Any) -> Future[T]:
+        """Queue ``fn``; from the worker itself it runs inline (waiting on a job queued
+        behind the running one would deadlock the vault)."""
+        if self.on_thread():
+            inline: Future[T] = Future()
+            try:
+                inline.set_result(fn(*args))
+            except BaseException as err:  # noqa: BLE001 - handed to the caller via the future
+                inline.set_exception(err)
+            return inline
         return self._executor.submit(fn, *args)
 
     def call(self, fn: Callable[..., T], *args: Any) -> T:

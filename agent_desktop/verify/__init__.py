@@ -4,6 +4,8 @@ Nothing here does I/O or imports Qt; ``session`` (the thin service layer) turns 
 engine's steps into audit events and guards each field-group reveal.
 """
 
+# The verification tables are a vault migration: importing verify registers it.
+from agent_desktop.verify import storage_schema as _storage_schema  # noqa: F401
 from agent_desktop.verify.engine import (
     AccessRequest,
     AnswerResult,

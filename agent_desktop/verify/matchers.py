@@ -256,7 +256,8 @@ def match_ssn_last4(typed: str, on_file: str) -> Match:
 
 
 def normalize_passcode(value: str) -> str:
-    return " ".join(fold(value).split())
+    # spacing is ignored entirely: "girasolazul" is "girasol azul" said without a pause
+    return "".join(fold(value).split())
 
 
 def match_passcode(typed: str, on_file: str) -> Match:

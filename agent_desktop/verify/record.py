@@ -51,8 +51,9 @@ class Authorization:
     scope: frozenset[str]
     # None: no end date on file (e.g. a court-appointed guardian); the day it stops counting.
     expires: dt.date | None = None
-    # "active", "inactive" (revoked), "proposed" (pending), "missing" (no consent on file)
-    status: str = "active"
+    # "active", "inactive" (revoked), "proposed" (pending), "missing" (no consent on file);
+    # a consent that does not say it is active discloses nothing (fails closed)
+    status: str = "missing"
     consent_id: str | None = None
 
     def valid_on(self, day: dt.date) -> bool:
@@ -82,6 +83,17 @@ class PatientRecord:
 
     def representative(self, rep_id: str) -> Representative | None:
         return next((r for r in self.representatives if r.id == rep_id), None)
+
+    def sensitive_values(self) -> tuple[str, ...]:
+        """Names and identifiers of the patient and their representatives, for the log
+        redactor while the record is loaded (dates and short codes are left to its rules)."""
+        values: list[str] = []
+        for person in (self.person, *(r.person for r in self.representatives)):
+            values += [*person.given, *person.family]
+            if person.given or person.family:
+                values.append(" ".join((*person.given, *person.family)))
+            values += [v for v in (person.member_id, person.phone, person.passcode) if v]
+        return tuple(dict.fromkeys(values))
 
 
 # --- JSON form ------------------------------------------------------------------------------
@@ -144,7 +156,7 @@ def representative_from_json(raw: Any, where: str = "representative") -> Represe
         raise RecordError(f"{where}.id: expected a non-empty string")
     if not isinstance(relationship, str) or not relationship:
         raise RecordError(f"{where}.relationship: expected a string such as parent, guardian, poa, family")
-    status = raw.get("status", "active")
+    status = raw.get("status", "missing")  # absent: no consent on file, nothing disclosed
     if status not in AUTHORIZATION_STATUSES:
         raise RecordError(f"{where}.status: expected one of {', '.join(AUTHORIZATION_STATUSES)}")
     return Representative(

@@ -21,6 +21,8 @@ from typing import Any, Protocol
 
 from agent_desktop.bus import EventBus
 from agent_desktop.errors import AgentDesktopError
+from agent_desktop.logs.redact import REDACTOR
+from agent_desktop.vault.events import VaultLocked
 from agent_desktop.verify.engine import (
     AccessRequest,
     AnswerResult,
@@ -101,7 +103,41 @@ class VerificationSession:
         self.broken = False
         self.flagged = False
         self._recorded = 0
-        self._flush()
+        # while the record is loaded its names and identifiers never reach a log in clear;
+        # a lock drops the record (PHI leaves memory), so it drops them from the redactor too
+        self._masked: tuple[str, ...] = ()
+        self.mask_names()
+        self._locked_sub = bus.subscribe(VaultLocked, self._on_vault_locked)
+        try:
+            self._flush()
+        except BaseException:
+            self.close()
+            raise
+
+    def mask_names(self) -> None:
+        """Register the loaded record's names and identifiers with the log redactor (done at
+        start; call again after a record reloaded at unlock is attached)."""
+        values = getattr(self.verification.record, "sensitive_values", None)
+        if self._masked or values is None:
+            return
+        self._masked = tuple(values())
+        for value in self._masked:
+            REDACTOR.add_literal(value)
+
+    def _on_vault_locked(self, event: VaultLocked) -> None:
+        self.close()
+
+    def close(self) -> None:
+        """The record is no longer loaded: its values leave the log redactor (idempotent)."""
+        masked, self._masked = self._masked, ()
+        for value in masked:
+            REDACTOR.remove_literal(value)
+
+    def __enter__(self) -> VerificationSession:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
 
     @property
     def patient(self) -> str:
@@ -276,15 +312,22 @@ class VerificationService:
         self.clock = clock
         self.today = today
         self.lockouts = CallLockouts()
+        self._sessions: dict[str, list[VerificationSession]] = {}
 
     def start(self, caller_type: str, record: Any, role: str, *, call_id: str | None,
               representative: Any = None) -> VerificationSession:
         verification = Verification(self.script, caller_type, record, role, today=self.today(),
                                     representative=representative)
-        return VerificationSession(verification, self.recorder, self.vault, self.bus, call_id=call_id,
-                                   flag_window_hours=self.flag_window_hours,
-                                   flag_after_failures=self.flag_after_failures, lockouts=self.lockouts,
-                                   clock=self.clock)
+        session = VerificationSession(verification, self.recorder, self.vault, self.bus, call_id=call_id,
+                                      flag_window_hours=self.flag_window_hours,
+                                      flag_after_failures=self.flag_after_failures,
+                                      lockouts=self.lockouts, clock=self.clock)
+        if call_id:
+            self._sessions.setdefault(call_id, []).append(session)
+        return session
 
     def end_call(self, call_id: str) -> None:
+        """The call is over: its lockouts end and its sessions' records leave the redactor."""
         self.lockouts.end_call(call_id)
+        for session in self._sessions.pop(call_id, []):
+            session.close()

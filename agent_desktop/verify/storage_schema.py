@@ -1,7 +1,7 @@
 """Vault migration 3: verification and directory state that must survive a restart.
 
-Kept free of imports so the vault's migration list can name it without pulling in the
-engine. ``verify_failures`` feeds the cross-call social-engineering flag (opaque patient
+Registered with the vault's migration list at import (the vault never imports verify);
+kept free of the engine's imports so registering costs nothing. ``verify_failures`` feeds the cross-call social-engineering flag (opaque patient
 references, reason codes and times only); ``pending_consents`` holds verbal consents not yet
 accepted by the directory (the FHIR body is PHI, which is why it lives in the vault);
 ``access_requests`` lists right-of-access requests so open ones can be tracked to their due date.
@@ -10,6 +10,8 @@ accepted by the directory (the FHIR body is PHI, which is why it lives in the va
 from __future__ import annotations
 
 from typing import Any
+
+from agent_desktop.vault.migrations import Migration, register
 
 VERIFY_SCHEMA = """
 CREATE TABLE IF NOT EXISTS verify_failures (
@@ -45,3 +47,8 @@ def create_verification_tables(conn: Any) -> None:
     for statement in VERIFY_SCHEMA.split(";"):
         if statement.strip():
             conn.execute(statement)
+
+
+# Version 3 since the first build: the number is the vault's, never reused or renumbered.
+MIGRATION = Migration(3, "verification and directory", create_verification_tables)
+register(MIGRATION)

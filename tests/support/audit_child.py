@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import sys
 
+import agent_desktop.capabilities  # noqa: F401  (registers every capability's vault tables)
 from agent_desktop.audit.recorder import AuditRecorder
 from agent_desktop.bus import EventBus
 from agent_desktop.paths import AppPaths

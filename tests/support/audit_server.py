@@ -20,6 +20,7 @@ at teardown. Tokens are made through the server's own storage layer (only hashes
 
 from __future__ import annotations
 
+import os
 import subprocess
 import sys
 import time
@@ -31,12 +32,16 @@ from typing import Any
 import pytest
 import requests
 
+from agent_desktop.demo.certs import TestPKI
 from agent_desktop.server.db import open_database
 from agent_desktop.server.keys import ReceiptSigner, load_key, write_key
 from agent_desktop.server.migrations import migrate
 from agent_desktop.server.tokens import create_token
-from tests.support.certs import TestPKI
 from tests.support.ports import free_port
+
+# the checkout these tests belong to: the server runs in its own folder, where `-m
+# agent_desktop` would otherwise import whichever checkout the venv was installed from
+CHECKOUT = Path(__file__).resolve().parents[2]
 
 
 @dataclass
@@ -86,8 +91,9 @@ class AuditServer:
 
     def start(self, timeout: float = 30.0) -> AuditServer:
         log = self.log_file.open("ab")
+        path = os.pathsep.join(p for p in (str(CHECKOUT), os.environ.get("PYTHONPATH", "")) if p)
         self.process = subprocess.Popen(self.command(), stdout=log, stderr=subprocess.STDOUT,
-                                        cwd=self.directory)
+                                        cwd=self.directory, env={**os.environ, "PYTHONPATH": path})
         log.close()
         deadline = time.monotonic() + timeout
         while True:

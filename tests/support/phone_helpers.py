@@ -5,7 +5,7 @@ from __future__ import annotations
 import threading
 import time
 import wave
-from collections.abc import Callable
+from collections.abc import Callable, Collection
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -15,6 +15,25 @@ from agent_desktop.bus import EventBus
 from agent_desktop.phone.events import PhoneEvent
 
 E = TypeVar("E")
+
+
+class WavTap:
+    """A test's own ear on a call: the engine's recording frames, written to a WAV in the
+    test's temporary folder when the recording stops (the product never writes one)."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        self._frames: list[bytes] = []
+
+    def write(self, pcm: bytes) -> None:
+        self._frames.append(pcm)
+
+    def close(self) -> None:
+        with wave.open(str(self.path), "wb") as w:
+            w.setnchannels(1)
+            w.setsampwidth(2)
+            w.setframerate(16000)
+            w.writeframes(b"".join(self._frames))
 
 
 class EventRecorder:
@@ -62,6 +81,61 @@ def read_wav(path: Path, skip_seconds: float = 0.0) -> tuple[np.ndarray, int]:
         rate = w.getframerate()
         data = np.frombuffer(w.readframes(w.getnframes()), dtype="<i2").astype(np.float64)
     return data[int(skip_seconds * rate):], rate
+
+
+def tone_levels(data: np.ndarray, rate: int, freqs: Collection[int]) -> dict[int, float]:
+    """Each test tone's spectral peak relative to the recording's strongest."""
+    spectrum = np.abs(np.fft.rfft(data * np.hanning(len(data))))
+    bins = np.fft.rfftfreq(len(data), 1.0 / rate)
+    top = float(spectrum[1:].max()) or 1.0
+    return {f: float(spectrum[(bins > f - 15) & (bins < f + 15)].max()) / top for f in freqs}
+
+
+def tones_heard(data: np.ndarray, rate: int, freqs: Collection[int], what: str = "recording") -> set[int]:
+    """The tones clearly in a recording; one neither clearly in nor out fails the test."""
+    assert len(data) > rate // 2, f"{what}: recording too short"
+    lv = tone_levels(data, rate, freqs)
+    unclear = {f: round(v, 3) for f, v in lv.items() if 0.05 <= v < 0.3}
+    assert not unclear, f"tones neither heard nor absent in {what}: {lv}"
+    return {f for f, v in lv.items() if v >= 0.3}
+
+
+class GrowingWav:
+    """A WAV another process is still recording (pjmedia's writer fills in the sizes only
+    when it closes), read as it grows: the tones are judged once they have set in."""
+
+    HEADER = 44  # pjmedia writes a plain 44-byte PCM header first
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+
+    def pcm(self) -> tuple[np.ndarray, int]:
+        if not self.path.exists():
+            return np.zeros(0), 16000
+        raw = self.path.read_bytes()
+        if len(raw) < self.HEADER:
+            return np.zeros(0), 16000
+        rate = int.from_bytes(raw[24:28], "little")
+        body = raw[self.HEADER:]
+        return np.frombuffer(body[:len(body) // 2 * 2], dtype="<i2").astype(np.float64), rate
+
+    def after_onset(self, onset: Collection[int], freqs: Collection[int], seconds: float = 1.5,
+                    settle: float = 0.5) -> tuple[np.ndarray, int] | None:
+        """None until every tone of ``onset`` is clearly heard in one half-second and
+        ``settle`` + ``seconds`` more have been recorded; then those ``seconds`` to judge
+        (the links and jitter buffers have settled, whatever the machine's load)."""
+        data, rate = self.pcm()
+        half = rate // 2
+        for start in range(0, len(data) - half + 1, rate // 4):
+            window = data[start:start + half]
+            if float(np.sqrt(np.mean(window ** 2))) < 100:
+                continue  # silence (no media yet): no tone has set in
+            levels = tone_levels(window, rate, freqs)
+            if all(levels[f] >= 0.3 for f in onset):
+                begin = start + int(settle * rate)
+                end = begin + int(seconds * rate)
+                return (data[begin:end], rate) if len(data) >= end else None
+        return None
 
 
 def dominant_frequency(path: Path, skip_seconds: float = 0.3) -> tuple[float, float]:
@@ -139,3 +213,13 @@ def quiet_chunks(path: Path, floor: float = 2000.0, skip_seconds: float = 0.3) -
     step = rate // 10
     chunks = [data[i:i + step] for i in range(0, len(data) - step + 1, step)]
     return sum(1 for c in chunks if float(np.sqrt(np.mean(c ** 2))) < floor)
+
+
+def peer_hears(peer: Any, pcall: int, folder: Path, seconds: float = 1.5) -> tuple[float, float]:
+    """What a pjsua2 peer (``PeerProcess``) hears on its call ``pcall``: (the strongest
+    frequency in Hz, the RMS level) of ``seconds`` it records."""
+    wav = folder / f"heard-{time.monotonic_ns()}.wav"
+    peer.cmd("record", call=pcall, path=str(wav))
+    time.sleep(seconds)  # the length of the recording, not a wait for a condition
+    peer.cmd("stop_record", call=pcall, path=str(wav))
+    return dominant_frequency(wav)

@@ -11,6 +11,7 @@ from typing import Any
 import keyring.backend
 import keyring.errors
 
+import agent_desktop.capabilities  # noqa: F401  (registers every capability's vault tables)
 from agent_desktop.bus import EventBus
 from agent_desktop.paths import AppPaths
 from agent_desktop.policy import Settings, load_settings
@@ -93,7 +94,9 @@ class VaultFactory:
             if vault._requested_backend is not None:
                 continue  # an injected (insecure) backend: nothing was stored in the keyring
             for user in (f"vault-device-secret:{vault.profile}",
-                         f"vault-locked-log-head:{vault.profile}"):
+                         f"vault-locked-log-head:{vault.profile}",
+                         f"vault-throttle:{vault.profile}",
+                         f"vault-anchor:audit-outbox-head:{vault.profile}"):
                 try:
                     keyring.delete_password(SERVICE, user)
                 except keyring.errors.PasswordDeleteError:

@@ -9,6 +9,7 @@ from __future__ import annotations
 import sys
 from pathlib import Path
 
+import agent_desktop.capabilities  # noqa: F401  (registers every capability's vault tables)
 from agent_desktop.bus import EventBus
 from agent_desktop.paths import AppPaths
 from agent_desktop.policy import load_settings

@@ -10,8 +10,8 @@ from pathlib import Path
 import pytest
 
 from agent_desktop import __version__
-from tests.support.certs import TestPKI
-from tests.support.kamailio import Kamailio
+from agent_desktop.demo.certs import TestPKI
+from agent_desktop.demo.kamailio import Kamailio
 
 
 def agent_desktop(*args: str, env_home: Path, policy: Path) -> subprocess.CompletedProcess[str]:

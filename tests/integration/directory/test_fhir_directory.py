@@ -11,13 +11,13 @@ from pathlib import Path
 import pytest
 import requests
 
+from agent_desktop.demo.certs import TestPKI
 from agent_desktop.directory.client import DirectoryError, DirectoryUnavailable, FhirClient
 from agent_desktop.directory.fhir import consent_resource, record_from_fhir, related_person_resource
 from agent_desktop.verify.engine import Status, Verification
 from agent_desktop.verify.matchers import fold
 from agent_desktop.verify.script import load_configured_script
 from tests.support.audit_server import start_audit_server
-from tests.support.certs import TestPKI
 from tests.support.directory_env import TODAY, DirectoryServer
 
 

@@ -7,6 +7,7 @@ client's requests.Session is the real one, nothing is mocked).
 from __future__ import annotations
 
 import json
+import re
 import threading
 from collections.abc import Iterator
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -16,6 +17,10 @@ import requests
 
 from agent_desktop.directory.client import DirectoryError, DirectoryUnavailable, FhirClient
 from agent_desktop.directory.fhir import FhirFormatError, record_from_fhir
+from agent_desktop.directory.groups import GROUPS_NAMESPACE
+from agent_desktop.directory.service import Directory
+from agent_desktop.vault.phi_cache import PhiCache
+from tests.support.vault_env import PASSWORD, FakeClock, VaultFactory
 
 ANSWERS: dict[str, tuple[int, bytes]] = {
     "/fhir/Patient/_search?case=html": (200, b"<html>proxy login</html>"),
@@ -32,6 +37,49 @@ ANSWERS: dict[str, tuple[int, bytes]] = {
     "/fhir/Patient/p1": (200, json.dumps({"resourceType": "Patient", "id": "p2"}).encode()),
     "/fhir/Patient/p3": (200, json.dumps({"resourceType": "Patient", "id": "p3", "birthDate": "someday"}).encode()),
 }
+
+
+def _bundle(*resources: dict[str, object]) -> tuple[int, bytes]:
+    return 200, json.dumps({"resourceType": "Bundle", "entry": [{"resource": r} for r in resources]}).encode()
+
+
+ME = {"reference": "Patient/p1"}
+APPT = {"resourceType": "Appointment", "id": "a1", "status": "booked", "start": "2027-01-14T09:30:00-06:00",
+        "participant": [{"actor": ME}]}
+OBS = {"resourceType": "Observation", "id": "o1", "status": "final", "subject": ME, "code": {"text": "Glucose"},
+       "valueQuantity": {"value": 104, "unit": "mg/dL"}}
+EOB = {"resourceType": "ExplanationOfBenefit", "id": "e1", "patient": ME, "created": "2026-10-01"}
+COVERAGE = {"resourceType": "Coverage", "id": "c1", "beneficiary": ME, "status": "active"}
+# (group, case) -> (resource type -> its search's answer), and what the error must say
+GROUP_ANSWERS: dict[tuple[str, str], tuple[dict[str, tuple[int, bytes]], str]] = {
+    ("appointments", "not-a-bundle"): ({"Appointment": (200, json.dumps({"resourceType": "OperationOutcome"}).encode())},
+                                       "without a Bundle"),
+    ("appointments", "html"): ({"Appointment": (200, b"<html>login</html>")}, "not JSON"),
+    ("appointments", "other-patient"): (
+        {"Appointment": _bundle({**APPT, "participant": [{"actor": {"reference": "Patient/p9"}}]})}, "another patient"),
+    ("appointments", "no-patient"): ({"Appointment": _bundle({**APPT, "participant": "p1"})}, "another patient"),
+    ("appointments", "start-a-number"): ({"Appointment": _bundle({**APPT, "start": 20270114})},
+                                         "Appointment/a1: start has the wrong type"),
+    ("appointments", "start-not-a-date"): ({"Appointment": _bundle({**APPT, "start": "next Tuesday"})},
+                                           "Appointment/a1: start is not a date"),
+    ("appointments", "no-status"): ({"Appointment": _bundle({k: v for k, v in APPT.items() if k != "status"})},
+                                    "status is missing"),
+    ("lab_results", "value-a-string"): (
+        {"Observation": _bundle({**OBS, "valueQuantity": {"value": "104", "unit": "mg/dL"}})},
+        "Observation/o1: valueQuantity.value has the wrong type"),
+    ("lab_results", "no-value"): ({"Observation": _bundle({k: v for k, v in OBS.items() if k != "valueQuantity"})},
+                                  re.escape("Observation/o1: value[x] is missing")),
+    ("lab_results", "code-a-list-of-strings"): ({"Observation": _bundle({**OBS, "code": ["Glucose"]})},
+                                                "Observation/o1: code.text has the wrong structure"),
+    ("billing", "total-not-a-list"): ({"Coverage": _bundle(COVERAGE),
+                                       "ExplanationOfBenefit": _bundle({**EOB, "total": "lots"})},
+                                      "ExplanationOfBenefit/e1: total has the wrong type"),
+    ("medications", "no-drug"): ({"MedicationRequest": _bundle({"resourceType": "MedicationRequest", "id": "m1",
+                                                                "subject": ME, "status": "active"})},
+                                 "medicationCodeableConcept has no text or coding"),
+}
+ANSWERS.update({f"/fhir/{rtype}/_search?case={case}": answer
+                for (_, case), (answers, _) in GROUP_ANSWERS.items() for rtype, answer in answers.items()})
 
 
 class Handler(BaseHTTPRequestHandler):
@@ -109,3 +157,18 @@ def test_a_dead_directory_is_unavailable(bad_directory: str) -> None:
     with pytest.raises(DirectoryUnavailable, match="cannot be reached"):
         FhirClient("http://127.0.0.1:9/fhir", s, timeout=2).patients_by_phone("2105550147")
     s.close()
+
+
+@pytest.mark.parametrize("group,case", sorted(GROUP_ANSWERS))
+def test_malformed_group_data_is_a_clear_directory_error_and_nothing_is_cached(
+        bad_directory: str, make_vault: VaultFactory, group: str, case: str) -> None:
+    clock = FakeClock()
+    vault = make_vault(clock=clock)
+    vault.create(PASSWORD)
+    cache = PhiCache(vault, make_vault.settings(), clock)
+    directory = Directory(client(bad_directory, case), cache, vault, clock=clock)
+    with pytest.raises(DirectoryError, match=GROUP_ANSWERS[(group, case)][1]) as raised:
+        directory.group_data("p1", group)
+    assert type(raised.value) is DirectoryError  # not "unavailable": the cache must not hide it
+    assert "Glucose" not in str(raised.value) and "104" not in str(raised.value)  # fields named, never values
+    assert cache.get(GROUPS_NAMESPACE, f"p1:{group}").result() is None

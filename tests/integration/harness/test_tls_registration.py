@@ -8,8 +8,8 @@ import subprocess
 import sys
 from pathlib import Path
 
-from tests.support.certs import TestPKI
-from tests.support.kamailio import DEFAULT_USERS, Kamailio
+from agent_desktop.demo.certs import TestPKI
+from agent_desktop.demo.kamailio import DEFAULT_USERS, Kamailio
 
 ROOT = Path(__file__).resolve().parents[3]
 

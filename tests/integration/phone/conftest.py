@@ -14,13 +14,13 @@ from pathlib import Path
 import pytest
 
 from agent_desktop.bus import EventBus
+from agent_desktop.demo.certs import TestPKI
+from agent_desktop.demo.kamailio import DEFAULT_USERS, Kamailio
+from agent_desktop.demo.sip_peer import PeerProcess, write_tone
 from agent_desktop.phone.config import PhoneConfig
 from agent_desktop.phone.credentials import SipCredentials
 from agent_desktop.phone.engine import Phone
-from tests.support.certs import TestPKI
-from tests.support.kamailio import DEFAULT_USERS, Kamailio
 from tests.support.phone_helpers import EventRecorder
-from tests.support.sip_peer import PeerProcess, write_tone
 
 ENGINE_TONE_HZ = 600.0
 PEER_TONE_HZ = 1000.0

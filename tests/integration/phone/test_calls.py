@@ -5,18 +5,19 @@ from __future__ import annotations
 import time
 from pathlib import Path
 
+from agent_desktop.demo.kamailio import Kamailio
+from agent_desktop.demo.sip_peer import PeerProcess
 from agent_desktop.phone import events as ev
 from agent_desktop.phone.agent_state import AgentState
 from agent_desktop.phone.engine import Phone
 from tests.integration.phone.conftest import ENGINE_TONE_HZ, PEER_TONE_HZ, Peers
-from tests.support.kamailio import Kamailio
 from tests.support.phone_helpers import (
     EventRecorder,
+    WavTap,
     dominant_frequency,
     quiet_chunks,
     rms_level,
 )
-from tests.support.sip_peer import PeerProcess
 
 
 def connected(recorder: EventRecorder, call_id: str) -> ev.CallInfo:
@@ -52,7 +53,7 @@ def record_both(phone: Phone, peer: PeerProcess, call_id: str, pcall: int, folde
                 seconds: float = 1.5) -> tuple[Path, Path]:
     mine, theirs = folder / f"engine-{time.monotonic_ns()}.wav", folder / f"peer-{time.monotonic_ns()}.wav"
     peer.cmd("record", call=pcall, path=str(theirs))
-    phone.start_recording(call_id, mine).result(5)
+    phone.start_recording(call_id, WavTap(mine), mix=False).result(5)
     time.sleep(seconds)
     phone.stop_recording(call_id).result(5)
     peer.cmd("stop_record", call=pcall, path=str(theirs))
@@ -230,7 +231,7 @@ def test_early_media_flows_before_answer_and_cancel_ends_the_attempt(
     pcall = peer_media(peer)
     peer.cmd("play", call=pcall, freq=PEER_TONE_HZ)  # e.g. an IVR greeting before answer
     mine = tmp_path / "early.wav"
-    phone.start_recording(call_id, mine).result(5)
+    phone.start_recording(call_id, WavTap(mine), mix=False).result(5)
     time.sleep(1.5)
     phone.stop_recording(call_id).result(5)
     assert abs(dominant_frequency(mine)[0] - PEER_TONE_HZ) < 5
@@ -252,3 +253,46 @@ def test_dtmf_falls_back_to_sip_info_when_the_far_end_has_no_telephone_event(
     assert [e["digit"] for e in digits] == ["5", "8"]
     assert {e["method"] for e in digits} == {1} == {last["method"]}  # PJSUA_DTMF_METHOD_SIP_INFO
     phone.hangup(call_id).result(5)
+
+
+def test_a_typed_sips_uri_is_dialled_as_sips_and_connects_with_srtp(
+        phone: Phone, recorder: EventRecorder, clean_peers: Peers, kamailio: Kamailio) -> None:
+    peer = clean_peers.get("peer2")  # registered with a sips: Contact
+    peer.cmd("autoanswer", code=200)
+    call_id = phone.dial(f"sips:peer2@127.0.0.1:{kamailio.tls_port}").result(5)
+    assert phone.calls()[call_id].remote.startswith("sips:")
+    recorder.wait(ev.CallAnswered, lambda e: e.call_id == call_id)
+    assert connected(recorder, call_id).srtp_suite.startswith("AES")
+    phone.hangup(call_id).result(5)
+    assert recorder.wait(ev.CallEnded, lambda e: e.call.call_id == call_id).cause == "local_hangup"
+
+
+def test_a_transfer_with_no_final_answer_times_out_and_leaves_the_call_to_the_agent(
+        phone_config: object, bus: object, recorder: EventRecorder, clean_peers: Peers,
+        kamailio: Kamailio, tones: dict[str, Path]) -> None:
+    from agent_desktop.phone.errors import CallOperationFailed
+    from tests.integration.phone.conftest import AGENT, with_config
+
+    cfg = with_config(phone_config, transfer_timeout_seconds=3)  # type: ignore[arg-type]
+    with Phone(cfg, bus, capture_file=tones["engine"]) as phone:  # type: ignore[arg-type]
+        assert phone.register(AGENT).result(15).state == "registered"
+        caller = clean_peers.get("caller")
+        clean_peers.get("peer3")  # rings for ever: the final NOTIFY never comes
+        call_id, _ = incoming_answered(phone, recorder, caller, kamailio)
+        phone.blind_transfer(call_id, "peer3").result(5)
+        caller.wait_event(lambda e: e.get("event") == "transfer_request")
+        try:
+            phone.blind_transfer(call_id, "peer3").result(5)
+            raise AssertionError("a second transfer while one is pending was accepted")
+        except CallOperationFailed as err:
+            assert "in progress" in err.message
+        done = recorder.wait(ev.CallTransferred, lambda e: e.call_id == call_id, timeout=20)
+        assert (done.success, done.reason, done.kind) == (False, "timeout", "blind")
+        assert phone.calls()[call_id].state == "confirmed", "the call stays for the agent"
+        phone.hangup(call_id).result(5)
+        assert recorder.wait(ev.CallEnded, lambda e: e.call.call_id == call_id).cause == "local_hangup"
+        recorder.clear()
+        caller.cmd("call", uri=kamailio.uri("agent"))  # the next call rings (no 486)
+        nxt = recorder.wait(ev.IncomingCall).call
+        phone.reject(nxt.call_id, 603).result(5)
+        assert not [e for e in recorder.of(ev.CallRefused) if e.code == 486]

@@ -8,12 +8,12 @@ from pathlib import Path
 
 import pytest
 
+from agent_desktop.demo.kamailio import DEFAULT_USERS, Kamailio
 from agent_desktop.logs import configure_logging
 from agent_desktop.phone import events as ev
 from agent_desktop.phone.engine import Phone
 from tests.integration.phone.conftest import Peers
 from tests.integration.phone.test_calls import dial_answered, incoming_answered
-from tests.support.kamailio import DEFAULT_USERS, Kamailio
 from tests.support.phone_helpers import EventRecorder
 
 DIALLED = "+1 (555) 010-0199"

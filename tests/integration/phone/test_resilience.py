@@ -11,6 +11,9 @@ from pathlib import Path
 import pytest
 
 from agent_desktop.bus import EventBus
+from agent_desktop.demo import certs
+from agent_desktop.demo.kamailio import DEFAULT_USERS, Kamailio
+from agent_desktop.demo.sip_peer import PeerProcess
 from agent_desktop.phone import events as ev
 from agent_desktop.phone.agent_state import AgentState
 from agent_desktop.phone.config import PhoneConfig
@@ -18,15 +21,12 @@ from agent_desktop.phone.engine import Phone
 from agent_desktop.phone.errors import PhoneNotRunning
 from tests.integration.phone.conftest import AGENT, ENGINE_TONE_HZ, Peers
 from tests.integration.phone.test_calls import dial_answered, record_both
-from tests.support import certs
-from tests.support.kamailio import DEFAULT_USERS, Kamailio
 from tests.support.phone_helpers import (
     EventRecorder,
     FailingBus,
     SimulatedDevices,
     dominant_frequency,
 )
-from tests.support.sip_peer import PeerProcess
 
 
 @pytest.fixture

@@ -14,14 +14,14 @@ from pathlib import Path
 import pytest
 
 from agent_desktop.bus import EventBus
+from agent_desktop.demo import certs
+from agent_desktop.demo.kamailio import Kamailio
 from agent_desktop.phone import events as ev
 from agent_desktop.phone.config import PhoneConfig
 from agent_desktop.phone.engine import Phone
 from agent_desktop.phone.reasons import HOSTNAME_MISMATCH, UNTRUSTED
 from tests.integration.phone.conftest import AGENT, Peers
 from tests.integration.phone.test_calls import connected, dial_answered
-from tests.support import certs
-from tests.support.kamailio import Kamailio
 from tests.support.phone_helpers import EventRecorder
 
 

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.support import certs
+from agent_desktop.demo import certs
 
 STRACE = shutil.which("strace")
 SCRIPT = """

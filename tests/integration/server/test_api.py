@@ -85,7 +85,7 @@ def test_chain_breaks_return_409_with_the_first_bad_seq_store_nothing_and_alert(
     forged = post_batch(audit_server, device, edited)
     assert forged.status_code == 409 and forged.json()["first_bad_seq"] == 4
 
-    fork = make_chain(dev, 3, user="agent-9")  # a different history from seq 1
+    fork = make_chain(dev, 3, patient="pat-0009")  # a different history from seq 1
     forked = post_batch(audit_server, device, fork)
     assert forked.status_code == 409 and forked.json()["first_bad_seq"] == 1
 

@@ -7,7 +7,7 @@ import io
 from typing import Any
 
 from agent_desktop.audit.event import GENESIS_HASH, build_event, utc_timestamp
-from agent_desktop.server.monitor import InvalidGrant, verify_grant
+from agent_desktop.monitoring.grant import InvalidGrant, verify_grant
 from tests.support.audit_server import AuditServer, make_chain
 
 
@@ -135,7 +135,7 @@ def test_team_lead_sees_own_roster_and_gets_a_signed_single_use_grant_for_own_ag
         audit_server.url("/v1/agents/agent-1/state"), json={"state": "on_call"}, timeout=10)
     assert state.status_code == 200
     other = audit_server.session(agent["device_token"]).put(
-        audit_server.url("/v1/agents/agent-2/state"), json={"state": "away"}, timeout=10)
+        audit_server.url("/v1/agents/agent-2/state"), json={"state": "not_ready"}, timeout=10)
     assert other.status_code == 403
     s = audit_server.session(lead)
     roster = s.get(audit_server.url("/v1/teams/blue/agents"), timeout=10).json()

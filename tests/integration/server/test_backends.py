@@ -61,6 +61,62 @@ def test_migrations_are_recorded_and_rerunning_them_changes_nothing(ctx: ServerC
     assert [r[0] for r in rows] == list(range(1, LATEST + 1))
 
 
+def test_a_refusal_late_in_a_large_batch_stores_nothing_of_it(ctx: ServerContext) -> None:
+    from agent_desktop.server.errors import BadRequest
+
+    dev = enroll(ctx)["device_id"]
+    chunk = 100
+    events = make_chain(dev, 3 * chunk)
+    late = [dict(e) for e in events]
+    late[2 * chunk + 5]["outcome"] = "failure"  # an edit the hash no longer covers
+    with pytest.raises(ChainConflict) as edited:
+        ingest_batch(ctx, dev, late)
+    assert edited.value.first_bad_seq == 2 * chunk + 6 and count(ctx.db, dev) == 0
+    invalid = [dict(e) for e in events]
+    invalid[-1]["detail"] = {"note": "Jane Doe"}
+    with pytest.raises(BadRequest, match=rf"events\[{3 * chunk - 1}\]: detail.note"):
+        ingest_batch(ctx, dev, invalid)
+    assert count(ctx.db, dev) == 0
+    assert ingest_batch(ctx, dev, events)["accepted"] == 3 * chunk
+    assert queries.verify_device(ctx.db, dev)["status"] == "intact"
+
+
+def test_a_refusal_in_the_last_slice_of_a_token_bound_batch_stores_nothing_of_it(ctx: ServerContext) -> None:
+    """The route's path (events bound to the token's actor): on PostgreSQL its rows stream
+    into COPY a slice at a time, so a refusal found in the last slice must undo the slices
+    already sent, and be the refusal the exact path gives, with one alert."""
+    from agent_desktop.audit.event import GENESIS_HASH, build_event
+    from agent_desktop.server.errors import BadRequest
+    from agent_desktop.server.ingest import STREAM_SLICE
+
+    actor = ("agent-1", "agent")
+    dev, other = enroll(ctx, "agent-1")["device_id"], enroll(ctx, "agent-2")["device_id"]
+    events = make_chain(dev, 3 * STREAM_SLICE + 7)
+    assert ingest_batch(ctx, dev, events[:5], actor=actor)["accepted"] == 5
+    rest = events[5:]
+    edited = [dict(e) for e in rest]
+    edited[-3]["outcome"] = "failure"  # an edit the hash no longer covers
+    with pytest.raises(ChainConflict) as err:
+        ingest_batch(ctx, dev, edited, actor=actor)
+    assert err.value.first_bad_seq == len(events) - 2 and count(ctx.db, dev) == 5
+    invalid = [dict(e) for e in rest]
+    invalid[-1]["detail"] = {"note": "Jane Doe"}
+    with pytest.raises(BadRequest, match=rf"events\[{len(rest) - 1}\]: detail.note"):
+        ingest_batch(ctx, dev, invalid, actor=actor)
+    ingest_batch(ctx, other, [build_event(device_id=other, seq=1, prev_hash=GENESIS_HASH, user="agent-2",
+                                          role="agent", action="phi.view", event_id=rest[-1]["id"])],
+                 actor=("agent-2", "agent"))
+    with pytest.raises(Conflict):  # the last event's id is already another device's
+        ingest_batch(ctx, dev, rest, actor=actor)
+    assert count(ctx.db, dev) == 5
+    assert ctx.db.one("SELECT last_seq FROM devices WHERE device_id = ?", (dev,)) == (5,)
+    alerts = ctx.db.query("SELECT kind, seq FROM alerts WHERE device_id = ? ORDER BY id", (dev,))
+    assert alerts == [("chain_break", len(events) - 2), ("id_conflict", None)]
+    replay = ingest_batch(ctx, dev, events[:-1], actor=actor)  # duplicates and new events in one batch
+    assert (replay["accepted"], replay["duplicates"]) == (len(events) - 6, 5)
+    assert queries.verify_device(ctx.db, dev)["status"] == "intact"
+
+
 def test_ingest_is_idempotent_all_or_nothing_and_refuses_forks(ctx: ServerContext) -> None:
     dev = enroll(ctx)["device_id"]
     events = make_chain(dev, 10)

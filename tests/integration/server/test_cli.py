@@ -9,12 +9,14 @@ import subprocess
 import sys
 import time
 import warnings
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
 import requests
 
 from agent_desktop.audit.event import utc_timestamp
+from agent_desktop.demo.certs import TestPKI
 from agent_desktop.server.tokens import token_hash
 from tests.support.audit_server import AuditServer, make_chain
 from tests.support.ports import free_port
@@ -107,6 +109,37 @@ def test_https_server_negotiates_tls_1_2_or_later(audit_server: AuditServer) -> 
     with socket.create_connection(("127.0.0.1", audit_server.port), timeout=5) as raw, \
             pytest.raises(ssl.SSLError):
         old.wrap_socket(raw, server_hostname="localhost")
+
+
+def closed_by_server_within(server: AuditServer, seconds: float) -> bool:
+    """One request on a TLS connection, then wait (up to ``seconds``) for the server to close
+    it while idle; if it stays open, a second request on it must be answered."""
+    import http.client
+    import select
+    import ssl
+
+    context = ssl.create_default_context(cafile=str(server.ca_file))
+    conn = http.client.HTTPSConnection("localhost", server.port, context=context, timeout=10)
+    try:
+        conn.request("GET", "/healthz")
+        assert conn.getresponse().read()
+        assert conn.sock is not None
+        readable, _, _ = select.select([conn.sock], [], [], seconds)  # EOF (or close_notify)
+        if readable:
+            return True
+        conn.request("GET", "/healthz")
+        assert conn.getresponse().status == 200
+        return False
+    finally:
+        conn.close()
+
+
+def test_an_idle_client_connection_outlives_uvicorns_five_seconds_and_the_option_sets_it(
+        audit_server_factory: Callable[..., AuditServer], pki: TestPKI) -> None:
+    # a workstation reports every 15 s and a team lead asks for a grant after a pause: a
+    # closed connection would cost each of them a new TCP + TLS handshake first
+    assert not closed_by_server_within(audit_server_factory(pki=pki), 6.0)
+    assert closed_by_server_within(audit_server_factory(pki=pki, extra_args=["--keep-alive", "1"]), 10.0)
 
 
 def test_purge_deletes_expired_events_and_is_itself_audited(audit_server: AuditServer) -> None:

@@ -1,12 +1,14 @@
 """Property-based fuzzing of the live server from its own OpenAPI document: never a 5xx.
 
-Every operation gets positive (schema-valid) and negative (schema-violating) cases from
-schemathesis, sent with a token of the role the operation needs so the fuzzer reaches the
-handlers, not just the authentication check. Bounded: a few dozen cases per operation.
+Every operation, the FHIR directory's included, gets positive (schema-valid) and negative
+(schema-violating) cases from schemathesis, sent with a token of the role the operation
+needs so the fuzzer reaches the handlers, not just the authentication check. Bounded: a few
+dozen cases per operation.
 """
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Callable
 
 import pytest
@@ -15,6 +17,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis.errors import Unsatisfiable
 from schemathesis import GenerationMode
 
+from agent_desktop.directory.synthetic import write_data_file
 from tests.support.audit_server import AuditServer, make_chain
 from tests.support.postgres import PostgresCluster
 
@@ -26,6 +29,8 @@ def role_for(path: str, method: str) -> str:
         return "enroll"
     if path.startswith(("/v1/audit/batches", "/v1/agents")) or (path.startswith("/v1/devices/{")
                                                                 and method == "GET"):
+        return "device"
+    if path.startswith("/fhir/") and not path.startswith("/fhir/AuditEvent"):
         return "device"
     if path.endswith("/revoke"):
         return "admin"
@@ -41,7 +46,11 @@ def test_fuzzing_every_operation_never_gets_a_server_error(
     if backend == "postgresql":
         cluster: PostgresCluster = request.getfixturevalue("postgres")
         db_url = cluster.create_database()
-    server = audit_server_factory(db_url=db_url)
+    work = request.getfixturevalue("tmp_path")
+    data = write_data_file(work / "directory.json", seed=7, patients=10, today=dt.date(2026, 11, 28))
+    # a rate far above what the fuzzer sends: it must reach the handlers, not the limiter
+    server = audit_server_factory(db_url=db_url, extra_args=["--directory-data", str(data),
+                                                             "--directory-rate", "100000"])
     device = server.enroll("agent-1", team="blue")
     server.session(device["device_token"]).post(
         server.url("/v1/audit/batches"),
@@ -53,7 +62,8 @@ def test_fuzzing_every_operation_never_gets_a_server_error(
     schema = schemathesis.openapi.from_url(server.url("/openapi.json"))
     session = server.session()
     operations = [result.ok() for result in schema.get_all_operations()]
-    assert len(operations) >= 14
+    assert len(operations) >= 21
+    assert sum(op.path.startswith("/fhir/") and op.path != "/fhir/AuditEvent" for op in operations) >= 6
     failures: list[str] = []
     sent: list[int] = []
     for operation in operations:

@@ -8,7 +8,7 @@ from typing import Any
 
 import requests
 
-from tests.support import certs
+from agent_desktop.demo import certs
 from tests.support.audit_server import AuditServer, make_chain
 from tests.support.postgres import PostgresCluster
 

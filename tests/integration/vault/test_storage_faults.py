@@ -64,7 +64,7 @@ def test_read_only_storage_raises_a_storage_error_on_unlock_and_create(
         with pytest.raises(VaultStorageError, match="read-only"):
             vault.unlock(PASSWORD)
         assert not vault.unlocked
-        with pytest.raises(VaultStorageError, match="Could not create the vault folder"):
+        with pytest.raises(VaultStorageError, match="Read-only file system"):
             factory().create(PASSWORD)
     finally:
         subprocess.run(["mount", "-o", "remount,rw", str(small_fs)], check=True)

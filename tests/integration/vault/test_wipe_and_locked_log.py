@@ -8,6 +8,7 @@ import os
 import keyring
 import pytest
 
+from agent_desktop.phi_guard import detail_problem
 from agent_desktop.vault import HeaderTampered, VaultError, WrongPassword
 from agent_desktop.vault import events as ev
 from agent_desktop.vault.device_secret import SERVICE
@@ -137,6 +138,9 @@ def test_a_tampered_pending_file_becomes_one_synthetic_failure_record(
     assert len(pending) == 1
     assert pending[0]["action"] == "vault.locked_log_tampered"
     assert pending[0]["outcome"] == "failure"
+    # the alarm must reach auditors as itself: it passes the audit chain's PHI guard
+    assert detail_problem(pending[0]["detail"]) is None
+    assert pending[0]["detail"]["reason"] in ("record_failed_check", "records_removed")
 
 
 def test_an_untampered_pending_file_is_delivered_in_order(make_vault: VaultFactory) -> None:

@@ -32,9 +32,11 @@ from agent_desktop.audit.event import (
     canonical,
     chain_hash,
     check_event,
+    check_events,
     compute_hash,
     detail_problem,
     parse_timestamp,
+    patient_ref_problem,
     uuid7,
     validate_event,
 )
@@ -93,6 +95,8 @@ def reference_validate(event: Any) -> None:
         if value is not None and (not isinstance(value, str) or not _REF_RE.match(value)):
             raise InvalidEvent(f"{field}: expected an opaque reference or null (never a name, "
                                "date or number with spaces)")
+    if event["patient"] is not None and patient_ref_problem(event["patient"]):
+        raise InvalidEvent(str(patient_ref_problem(event["patient"])))
     if event["outcome"] not in OUTCOMES:
         raise InvalidEvent(f"outcome: expected one of {', '.join(OUTCOMES)}")
     if not isinstance(event["detail"], Mapping):
@@ -188,6 +192,69 @@ def test_fast_validation_refuses_exactly_what_the_plain_one_refuses(
     assert verdict(validate_event, mutated) == verdict(reference_validate, mutated)
 
 
+def batch_verdict(event: Any, **hints: Any) -> str:
+    """check_events on a one-event batch, in check_event's terms (message, or the parts)."""
+    try:
+        return repr(check_events([event], **hints)[0])
+    except InvalidEvent as err:
+        return err.message
+
+
+def single_verdict(event: Any) -> str:
+    try:
+        return repr(check_event(event))
+    except InvalidEvent as err:
+        return err.message
+
+
+@settings(max_examples=300, suppress_health_check=[HealthCheck.too_slow])
+@given(events(), st.sampled_from([*FIELDS, "actor.user", "actor.role", "actor", "extra", "detail.x", None]),
+       odd_values | details, st.booleans())
+def test_batch_validation_agrees_with_check_event_on_every_input(
+        event: dict[str, Any], field: str | None, value: Any, hinted: bool) -> None:
+    mutated = copy.deepcopy(event)
+    if field in ("actor.user", "actor.role") and isinstance(mutated["actor"], dict):
+        mutated["actor"][field.split(".")[1]] = value
+    elif field == "detail.x":
+        mutated["detail"]["x"] = value
+    elif field == "extra":
+        mutated[str(value)[:10] or "x"] = value
+    elif field is not None:
+        mutated[field] = value
+    parsed = json.loads(json.dumps(mutated))  # what the server gets: string keys only
+    hints: dict[str, Any] = {"device_id": event["device_id"], "actor": (event["actor"]["user"],
+                                                                          event["actor"]["role"])} if hinted else {}
+    expected = single_verdict(parsed)
+    assert batch_verdict(parsed, parsed_json=True, **hints) == expected
+    assert batch_verdict(parsed, parsed_json=True, **hints) == expected  # again, with the verdict cached
+    assert batch_verdict(mutated, **hints) == single_verdict(mutated)
+
+
+def test_a_cached_detail_verdict_is_only_reused_for_parsed_json() -> None:
+    event = golden_event()
+    event["detail"] = {"true": 1}
+    check_events([event], parsed_json=True)  # caches the clean text {"true":1}
+    event["detail"] = {True: 1}  # encodes to the same text, but the key is not a string
+    assert batch_verdict(event) == single_verdict(event) == "detail: key True must be a short lowercase identifier"
+
+
+def test_batch_validation_names_the_failing_event() -> None:
+    good, bad = golden_event(), golden_event()
+    bad["seq"] = 0
+    with pytest.raises(InvalidEvent) as err:
+        check_events([good, good, bad], parsed_json=True)
+    assert getattr(err.value, "index", None) == 2 and err.value.message == "seq: expected a whole number from 1"
+
+
+@pytest.mark.parametrize("ts", ["2026-11-28T24:00:00.000Z", "2026-02-30T10:00:00.000Z", "0000-01-01T00:00:00.000Z",
+                                "2026-11-28T23:60:00.000Z", "2026-11-28T23:59:60.000Z",
+                                "2026-11-28T1\u0663:00:00.000Z", "2026-11-28T23:59:59.999Z"])
+def test_batch_validation_reads_timestamps_exactly_as_check_event(ts: str) -> None:
+    event = golden_event()
+    event["ts"] = ts.encode().decode("unicode_escape")
+    assert batch_verdict(event, parsed_json=True) == single_verdict(event)
+
+
 @pytest.mark.parametrize("field", FIELDS)
 def test_a_missing_field_is_named(field: str) -> None:
     event = golden_event()
@@ -241,3 +308,45 @@ def test_a_trailing_newline_is_not_a_valid_identifier(field: str) -> None:
     event[field] = str(event[field]) + "\n"
     with pytest.raises(InvalidEvent, match=field):
         validate_event(event, check_hash=False)
+
+
+@settings(max_examples=100, suppress_health_check=[HealthCheck.too_slow])
+@given(events(), details)
+def test_a_prepared_event_completes_to_exactly_the_built_event_and_its_encoding(
+        event: dict[str, Any], detail: dict[str, Any]) -> None:
+    """The record fast path (validate on the caller, chain on the vault thread) stores the
+    very event and bytes that build_event + outbox.encode would."""
+    from agent_desktop.audit.event import prepare_event
+    from agent_desktop.audit.outbox import encode
+
+    if detail_problem(detail) or len(json.dumps(detail, ensure_ascii=False).encode()) > MAX_DETAIL_BYTES:
+        return
+    fields = dict(device_id=event["device_id"], user=event["actor"]["user"],
+                  role=event["actor"]["role"], action=event["action"], outcome=event["outcome"],
+                  patient=event["patient"], call_id=event["call_id"], detail=detail,
+                  ts=event["ts"], event_id=event["id"])
+    built = build_event(seq=event["seq"], prev_hash=event["prev_hash"], **fields)
+    completed, body = prepare_event(**fields).complete(event["seq"], event["prev_hash"])
+    assert completed == built
+    assert body == encode(built)
+    assert json.loads(body) == built
+
+
+def test_a_prepared_event_refuses_phi_before_any_chain_position() -> None:
+    from agent_desktop.audit.event import prepare_event
+
+    with pytest.raises(InvalidEvent, match="free text"):
+        prepare_event(device_id="dev-1", user="a1", role="agent", action="phi.view",
+                      outcome="success", patient=None, call_id=None,
+                      detail={"note": "caller said her name is Rosa"},
+                      ts="2026-11-28T03:35:19.123Z", event_id=uuid7())
+
+
+def test_uuid7_is_the_canonical_text_of_a_version_7_uuid_carrying_the_time() -> None:
+    for ms in (0, 1, 1_764_547_200_123, (1 << 48) - 1, 1 << 48):
+        for _ in range(200):
+            text = uuid7(ms)
+            parsed = uuid.UUID(text)
+            assert str(parsed) == text and parsed.version == 7
+            assert parsed.variant == uuid.RFC_4122
+            assert parsed.int >> 80 == ms & ((1 << 48) - 1)

@@ -14,6 +14,7 @@ from agent_desktop.directory.fhir import (
     record_from_fhir,
     related_person_resource,
 )
+from agent_desktop.directory.group_resources import CLINICAL_TYPES
 from agent_desktop.directory.synthetic import generate, write_data_file
 
 TODAY = dt.date(2026, 11, 28)
@@ -60,7 +61,7 @@ def test_synthetic_numbers_are_never_real() -> None:
 
 def test_data_file_is_written_atomically_and_privately(tmp_path: Path) -> None:
     path = write_data_file(tmp_path / "d" / "directory.json", seed=1, patients=5, today=TODAY)
-    assert json.loads(path.read_text("utf-8")).keys() == {"Patient", "RelatedPerson", "Consent"}
+    assert json.loads(path.read_text("utf-8")).keys() == {"Patient", "RelatedPerson", "Consent", *CLINICAL_TYPES}
     assert [p.name for p in path.parent.iterdir()] == ["directory.json"]  # no temp file left
     assert path.stat().st_mode & 0o077 == 0
 

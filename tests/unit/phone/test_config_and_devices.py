@@ -13,7 +13,6 @@ from agent_desktop.phone.engine import save_device_choice
 from agent_desktop.phone.errors import PhoneConfigError
 from agent_desktop.phone.pj_config import expect_applied
 from agent_desktop.phone.probe import AudioDevice
-from agent_desktop.phone.sip_audio import wav_complete
 from agent_desktop.policy import load_settings
 
 
@@ -84,12 +83,3 @@ def test_device_choice_is_persisted_in_the_users_settings(agent_home: Path) -> N
     assert again.get("sip.capture_device") == "USB Headset"
     assert again.get("sip.ring_device") == "HDMI"
     assert again.get("sip.playback_device") == ""
-
-
-def test_a_wav_is_complete_only_once_its_header_is_written(tmp_path: Path) -> None:
-    wav = tmp_path / "x.wav"
-    assert not wav_complete(wav)
-    wav.write_bytes(b"RIFF\0\0\0\0WAVE")
-    assert not wav_complete(wav)
-    wav.write_bytes(b"RIFF\x24\x00\x01\x00WAVE")
-    assert wav_complete(wav)

@@ -23,14 +23,16 @@ D = "pbx.example.org:5061"
 
 
 @pytest.mark.parametrize(("typed", "uri"), [
-    ("555 0100", "sips:95550100@pbx.example.org:5061;user=phone"),
-    ("(555) 010-0199", "sips:95550100199@pbx.example.org:5061;user=phone"),
-    ("+1 555 010 0199", "sips:+15550100199@pbx.example.org:5061;user=phone"),
-    ("peer2", "sips:peer2@pbx.example.org:5061"),
-    ("sip:bob@pbx.example.org", "sips:bob@pbx.example.org"),
-    ("sips:bob@pbx.example.org;transport=tls", "sips:bob@pbx.example.org;transport=tls"),
+    ("555 0100", "sip:95550100@pbx.example.org:5061;user=phone;transport=tls"),
+    ("(555) 010-0199", "sip:95550100199@pbx.example.org:5061;user=phone;transport=tls"),
+    ("+1 555 010 0199", "sip:+15550100199@pbx.example.org:5061;user=phone;transport=tls"),
+    ("peer2", "sip:peer2@pbx.example.org:5061;transport=tls"),
+    ("sip:bob@pbx.example.org", "sip:bob@pbx.example.org;transport=tls"),
+    ("sip:bob@pbx.example.org;transport=udp;lr", "sip:bob@pbx.example.org;lr;transport=tls"),
+    ("SIPS:bob@pbx.example.org", "sips:bob@pbx.example.org"),
+    ("sips:bob@pbx.example.org;transport=tls", "sips:bob@pbx.example.org"),
 ])
-def test_dial_targets_become_sips_uris_with_the_prefix_on_national_numbers(typed: str, uri: str) -> None:
+def test_dial_targets_become_sip_uris_over_tls_with_the_prefix_on_national_numbers(typed: str, uri: str) -> None:
     assert normalise_target(typed, D, dial_prefix="9") == uri
 
 

@@ -181,8 +181,13 @@ class FakeEndpoint:
 
 
 class RecordingWake:
-    def __init__(self) -> None:
+    def __init__(self, ring_on_wait: int = 0) -> None:
         self.waits: list[float] = []
+        self.ring_on_wait = ring_on_wait  # the n-th idle wait (1-based) is ended by a ring
+
+    def take(self, blocking: bool, timeout: float) -> bool:
+        self.waits.append(timeout)
+        return len(self.waits) == self.ring_on_wait
 
     def clear(self) -> None:
         pass
@@ -195,11 +200,11 @@ class RecordingWake:
         return False
 
 
-def _pumping(active: bool) -> tuple[SipThread, FakeEndpoint, RecordingWake]:
+def _pumping(active: bool, ring_on_wait: int = 0) -> tuple[SipThread, FakeEndpoint, RecordingWake]:
     import time
 
     sip, _ = _thread(Clock())
-    ep, wake = FakeEndpoint(), RecordingWake()
+    ep, wake = FakeEndpoint(), RecordingWake(ring_on_wait)
     sip._ep, sip._wake = ep, wake  # type: ignore[assignment]
     sip._last_activity = time.monotonic() - (0.0 if active else 60.0)
     return sip, ep, wake
@@ -224,12 +229,59 @@ def test_a_command_already_queued_is_run_without_waiting_on_the_doorbell() -> No
     assert wake.waits == []
 
 
-def test_away_from_commands_the_loop_blocks_in_pjsua2_for_the_call_or_idle_poll() -> None:
+def test_idle_the_loop_waits_on_the_doorbell_not_in_pjsua2_so_a_first_command_starts_at_once(
+) -> None:
+    from agent_desktop.phone.sip_thread import IDLE_BATCH_SECONDS
+
     sip, ep, wake = _pumping(active=False)
     sip._pump()
+    rounds = int(IDLE_BATCH_SECONDS / (sip.idle_poll_ms / 1000.0))
+    assert rounds > 1  # idle rounds run back to back, without the main loop's Python
+    assert wake.waits == [sip.idle_poll_ms / 1000.0] * rounds  # a doorbell ends any of them
+    assert ep.timeouts == [0] * rounds  # never blocked where a command could not wake it
+
+
+def test_idle_a_ring_ends_the_idle_rounds_at_once_and_leaves_the_command_to_the_main_loop(
+) -> None:
+    sip, ep, wake = _pumping(active=False, ring_on_wait=3)
+    sip._pump()
+    assert len(wake.waits) == 3  # the third wait was rung: no further wait
+    assert ep.timeouts == [0, 0]  # and no poll after the ring: the command runs first
+
+
+def test_idle_a_poll_that_brings_a_call_hands_back_to_the_main_loop() -> None:
+    sip, ep, wake = _pumping(active=False)
+
+    class RingingEndpoint(FakeEndpoint):
+        def libHandleEvents(self, timeout_ms: int) -> int:
+            super().libHandleEvents(timeout_ms)
+            _record(sip, "incoming", FakeCall(active=True), Clock())  # an INVITE arrived
+            return 1
+
+    sip._ep = ep = RingingEndpoint()  # type: ignore[assignment]
+    sip._pump()
+    assert ep.timeouts == [0] and len(wake.waits) == 1  # the call is handled with calls up
+
+
+def test_the_doorbell_behaves_as_an_event_across_threads() -> None:
+    import threading
+
+    from agent_desktop.phone.sip_thread import Doorbell
+
+    bell = Doorbell()
+    assert not bell.is_set() and not bell.wait(0.001)
+    threading.Thread(target=bell.set).start()
+    assert bell.wait(5) and bell.is_set() and bell.wait(0)  # stays rung until cleared
+    bell.set()  # ringing twice is harmless
+    bell.clear()
+    assert not bell.is_set() and not bell.wait(0.001)
+
+
+def test_with_calls_up_the_loop_blocks_in_pjsua2_so_rtp_is_handled_as_it_arrives() -> None:
+    sip, ep, wake = _pumping(active=False)
     _record(sip, "confirmed", FakeCall(active=True), Clock())
     sip._pump()
-    assert ep.timeouts == [sip.idle_poll_ms, sip.poll_ms]
+    assert ep.timeouts == [sip.poll_ms]
     assert wake.waits == []
 
 
@@ -246,3 +298,22 @@ def test_submitting_a_command_rings_the_doorbell_the_active_loop_waits_on() -> N
         assert sip._wake.is_set()
     finally:
         release.set()
+
+
+def test_a_transfer_whose_final_notify_never_comes_times_out_and_leaves_the_call_to_the_agent(
+) -> None:
+    clock = Clock()
+    sip, recorder = _thread(clock)
+    call = FakeCall(active=True)
+    rec = _record(sip, "confirmed", call, clock)
+    rec.transfer_kind, rec.transfer_at = "blind", clock.now
+    sip._watchdog(clock.now + sip.config.transfer_timeout_seconds - 1)
+    assert not recorder.of(ev.CallTransferred)
+    sip._watchdog(clock.now + sip.config.transfer_timeout_seconds + 1)
+    done = recorder.wait(ev.CallTransferred)
+    assert (done.call_id, done.kind, done.success, done.reason) == ("c1", "blind", False, "timeout")
+    assert recorder.wait(ev.TransferProgress).final
+    assert call.hangups == [] and not rec.ended, "the call stays up for the agent"
+    assert rec.transfer_at is None  # a new transfer may be tried
+    sip._watchdog(clock.now + 10 * sip.config.transfer_timeout_seconds)
+    assert len(recorder.of(ev.CallTransferred)) == 1

@@ -4,12 +4,15 @@ from __future__ import annotations
 
 import base64
 import json
+import subprocess
+import sys
 
 import pytest
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
+from agent_desktop.monitoring.grant import InvalidGrant, grant_payload, verify_grant
 from agent_desktop.server.keys import ReceiptSigner
-from agent_desktop.server.monitor import InvalidGrant, grant_payload, make_grant, verify_grant
+from agent_desktop.server.monitor import make_grant
 
 NOW = 1_800_000_000.0
 
@@ -55,3 +58,11 @@ def test_a_grant_is_refused_when(case: str, signer: ReceiptSigner) -> None:
 def test_unknown_modes_are_never_granted(signer: ReceiptSigner) -> None:
     with pytest.raises(InvalidGrant):
         make_grant(signer.sign_raw, "lead-1", "agent-1", "record", 60)
+
+
+def test_the_client_side_check_imports_neither_the_server_nor_fastapi_nor_qt() -> None:
+    code = ("import sys, agent_desktop.monitoring.grant\n"
+            "bad = [m for m in sys.modules if m.startswith(('fastapi', 'starlette', 'PySide6', "
+            "'agent_desktop.server'))]\n"
+            "assert not bad, bad\n")
+    subprocess.run([sys.executable, "-c", code], check=True, timeout=60)

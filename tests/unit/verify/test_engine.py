@@ -172,6 +172,20 @@ def test_consent_expiring_today_no_longer_counts(script: Script) -> None:
     assert v.status is Status.ASKING
 
 
+def test_a_consent_whose_status_is_absent_discloses_nothing(script: Script) -> None:
+    from agent_desktop.verify.record import record_from_json, record_to_json
+
+    raw = record_to_json(ROSA_RECORD)
+    for rep_raw in raw["representatives"]:
+        rep_raw.pop("status")
+    silent = record_from_json(raw)
+    ana = silent.representative("rel-ana")
+    assert ana is not None and not ana.authorization.valid_on(TODAY)
+    v = Verification(script, "family_with_consent", silent, "agent", today=TODAY, representative=ana)
+    assert v.status is Status.FAILED and v.reason == "no_consent_on_file"
+    assert v.groups == frozenset()
+
+
 def test_revoked_consent_fails(script: Script) -> None:
     assert start(script, "family_with_consent", rep_id="rel-revoked").reason == "consent_revoked"
 

@@ -135,6 +135,9 @@ def test_ssn_last4_needs_exactly_four_digits() -> None:
 def test_passcode_ignores_case_accents_and_spacing_only() -> None:
     assert match_passcode("  blue  CANARIO ", "Blue Canário").ok
     assert match_passcode("blue canaria", "Blue Canário").result is Result.NO_MATCH
+    # spacing, as published: a passcode said without its pause still matches
+    assert match_passcode("girasolazul", "girasol azul").ok
+    assert match_passcode("Gira Sol Azul", "girasolazul").ok
 
 
 def test_phone_ignores_formatting_and_us_country_code() -> None:

@@ -1,0 +1,74 @@
+"""The demo's keyring entries: found and removed by the demo profile's unique name.
+
+Every entry the product makes names its profile (the vault's device secret and locked-log
+head, the audit credentials' service), and the demo's profile is ``demo-<random>``, so
+every item whose attributes mention it is the demo's, whatever capability made it.
+"""
+
+from __future__ import annotations
+
+from contextlib import closing
+from typing import Any
+
+from agent_desktop.audit.credentials import ENTRY, SERVICE_PREFIX
+from agent_desktop.vault.device_secret import SERVICE
+
+# What the product makes today, for keyrings that cannot be listed (macOS, Windows).
+KNOWN = ((SERVICE, "vault-device-secret:{p}"), (SERVICE, "vault-locked-log-head:{p}"),
+         (SERVICE_PREFIX + "{p}", ENTRY))
+
+
+def _items() -> Any:
+    import secretstorage
+
+    conn = secretstorage.dbus_init()
+    try:
+        for collection in secretstorage.get_all_collections(conn):
+            yield from collection.get_all_items()
+    finally:
+        conn.close()
+
+
+def _mentions(item: Any, profile: str) -> bool:
+    return any(profile in str(v) for v in item.get_attributes().values())
+
+
+def listable() -> bool:
+    """True where the OS keyring can be listed (a Secret Service on a D-Bus session)."""
+    try:
+        with closing(_items()) as items:
+            next(items, None)
+        return True
+    except Exception:  # noqa: BLE001 - no D-Bus or no Secret Service: the known names apply
+        return False
+
+
+def entries(profile: str) -> list[dict[str, str]]:
+    """The attributes of every item that mentions ``profile`` (empty where not listable)."""
+    if not listable():
+        return []
+    return [dict(item.get_attributes()) for item in _items() if _mentions(item, profile)]
+
+
+def sweep(profile: str) -> int:
+    """Delete every keyring item of ``profile``; returns how many were removed."""
+    if not profile.startswith("demo-"):
+        raise ValueError("only a demo profile is ever swept")  # never the user's real profile
+    if listable():
+        removed = 0
+        for item in _items():
+            if _mentions(item, profile):
+                item.delete()
+                removed += 1
+        return removed
+    import keyring
+    import keyring.errors
+
+    removed = 0
+    for service, user in KNOWN:
+        try:
+            keyring.delete_password(service.format(p=profile), user.format(p=profile))
+            removed += 1
+        except keyring.errors.PasswordDeleteError:
+            pass  # never made: the goal of a sweep
+    return removed

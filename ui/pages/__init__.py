@@ -1,0 +1,1 @@
+"""The shell's pages: sign-in (with first run), lock screen, workspace frame."""

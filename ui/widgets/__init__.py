@@ -1,0 +1,1 @@
+"""Reusable widgets of the shell (one per file)."""
