@@ -7,6 +7,7 @@ destroyed per test in the pytest process itself, exactly as the GUI process will
 
 from __future__ import annotations
 
+import time
 from collections.abc import Iterator
 from dataclasses import replace
 from pathlib import Path
@@ -20,7 +21,7 @@ from agent_desktop.demo.sip_peer import PeerProcess, write_tone
 from agent_desktop.phone.config import PhoneConfig
 from agent_desktop.phone.credentials import SipCredentials
 from agent_desktop.phone.engine import Phone
-from tests.support.phone_helpers import EventRecorder
+from tests.support.phone_helpers import EventRecorder, WavTap, dominant_frequency
 
 ENGINE_TONE_HZ = 600.0
 PEER_TONE_HZ = 1000.0
@@ -30,6 +31,24 @@ PEER_TONE_HZ = 1000.0
 def tones(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
     d = tmp_path_factory.mktemp("tones")
     return {"engine": write_tone(d / "engine-600.wav", ENGINE_TONE_HZ)}
+
+
+@pytest.fixture(scope="session")
+def third_party_tone(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The tone baresip and linphonec play: 8 kHz like the G.711 call, never looping in a test."""
+    return write_tone(tmp_path_factory.mktemp("tp-tone") / "peer-1000.wav", PEER_TONE_HZ,
+                      seconds=30, rate=8000)
+
+
+def engine_hears_peer_tone_then_hangs_up(phone: Phone, call_id: str, folder: Path) -> None:
+    """1.5 s of what the engine receives on ``call_id`` holds the peer's 1 kHz; then hang up."""
+    mine = folder / f"engine-{time.monotonic_ns()}.wav"
+    phone.start_recording(call_id, WavTap(mine), mix=False).result(5)
+    time.sleep(1.5)  # the length of audio judged, not a wait for a condition
+    phone.stop_recording(call_id).result(5)
+    heard, level = dominant_frequency(mine)
+    assert abs(heard - PEER_TONE_HZ) < 5 and level > 1000, (heard, level)
+    phone.hangup(call_id).result(5)
 
 
 @pytest.fixture(scope="session")

@@ -9,7 +9,6 @@ for the registered one).
 
 from __future__ import annotations
 
-import time
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -17,29 +16,21 @@ import pytest
 
 from agent_desktop.demo.certs import TestPKI
 from agent_desktop.demo.kamailio import DEFAULT_USERS, Kamailio
-from agent_desktop.demo.sip_peer import write_tone
 from agent_desktop.phone import events as ev
 from agent_desktop.phone.engine import Phone
-from tests.integration.phone.conftest import ENGINE_TONE_HZ, PEER_TONE_HZ
+from tests.integration.phone.conftest import ENGINE_TONE_HZ, engine_hears_peer_tone_then_hangs_up
 from tests.support.linphone import LINPHONEC, Linphone
-from tests.support.phone_helpers import EventRecorder, WavTap, dominant_frequency
+from tests.support.phone_helpers import EventRecorder, dominant_frequency
 
 pytestmark = pytest.mark.skipif(LINPHONEC is None,
                                 reason="linphonec is not installed (./scripts/bootstrap)")
 
 
 @pytest.fixture(scope="session")
-def linphone_tone(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    # 8 kHz like the G.711 call, long enough never to loop inside a test
-    return write_tone(tmp_path_factory.mktemp("lp-tone") / "peer-1000.wav", PEER_TONE_HZ,
-                      seconds=30, rate=8000)
-
-
-@pytest.fixture(scope="session")
 def linphone(tmp_path_factory: pytest.TempPathFactory, kamailio: Kamailio, pki: TestPKI,
-             linphone_tone: Path) -> Iterator[Linphone]:
+             third_party_tone: Path) -> Iterator[Linphone]:
     lp = Linphone(tmp_path_factory.mktemp("linphonec"), pki, f"127.0.0.1:{kamailio.tls_port}",
-                  "linphone", DEFAULT_USERS["linphone"], linphone_tone)
+                  "linphone", DEFAULT_USERS["linphone"], third_party_tone)
     try:
         lp.wait_registered()
         yield lp
@@ -51,13 +42,7 @@ def _hear_each_other(phone: Phone, call_id: str, peer: Linphone, at: int, theirs
                      folder: Path) -> None:
     """The engine hears linphonec's 1 kHz; linphonec's recording holds the engine's 600 Hz."""
     peer.wait_line(r"Media streams established", since=at)
-    mine = folder / f"engine-{time.monotonic_ns()}.wav"
-    phone.start_recording(call_id, WavTap(mine), mix=False).result(5)
-    time.sleep(1.5)
-    phone.stop_recording(call_id).result(5)
-    heard, level = dominant_frequency(mine)
-    assert abs(heard - PEER_TONE_HZ) < 5 and level > 1000, (heard, level)
-    phone.hangup(call_id).result(5)
+    engine_hears_peer_tone_then_hangs_up(phone, call_id, folder)
     peer.wait_line(r"Call \d+ with .* ended", since=at)  # its recording is complete now
     assert theirs.exists(), "linphonec wrote no recording"
     heard, level = dominant_frequency(theirs)
@@ -101,10 +86,10 @@ def test_linphonec_calls_the_agent_with_a_sip_uri_and_is_answered_over_srtp_tone
 @pytest.mark.parametrize(("encryption", "reason"), [("none", "no_srtp"), ("dtls", "dtls_srtp")])
 def test_linphonec_offering_media_without_sdes_srtp_is_refused_488_before_ringing(
         phone: Phone, recorder: EventRecorder, kamailio: Kamailio, pki: TestPKI,
-        linphone_tone: Path, tmp_path: Path, encryption: str, reason: str) -> None:
+        third_party_tone: Path, tmp_path: Path, encryption: str, reason: str) -> None:
     # plain RTP (RTP/AVP) or DTLS-SRTP (UDP/TLS/RTP/SAVP): never rings, one audited refusal
     caller = Linphone(tmp_path / "caller", pki, f"127.0.0.1:{kamailio.tls_port}", "linphone",
-                      DEFAULT_USERS["linphone"], linphone_tone, media_encryption=encryption,
+                      DEFAULT_USERS["linphone"], third_party_tone, media_encryption=encryption,
                       mandatory=encryption != "none", register=False)
     try:
         at = caller.dial(f"sip:agent@127.0.0.1:{kamailio.tls_port};transport=tls")

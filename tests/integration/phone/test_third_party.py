@@ -15,10 +15,13 @@ import pytest
 
 from agent_desktop.demo.certs import TestPKI
 from agent_desktop.demo.kamailio import DEFAULT_USERS, Kamailio
-from agent_desktop.demo.sip_peer import write_tone
 from agent_desktop.phone import events as ev
 from agent_desktop.phone.engine import Phone
-from tests.integration.phone.conftest import ENGINE_TONE_HZ, PEER_TONE_HZ
+from tests.integration.phone.conftest import (
+    ENGINE_TONE_HZ,
+    PEER_TONE_HZ,
+    engine_hears_peer_tone_then_hangs_up,
+)
 from tests.support.baresip import BARESIP, Baresip
 from tests.support.phone_helpers import EventRecorder, WavTap, dominant_frequency
 
@@ -26,17 +29,10 @@ pytestmark = pytest.mark.skipif(BARESIP is None, reason="baresip is not installe
 
 
 @pytest.fixture(scope="session")
-def peer_tone(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    # 8 kHz like the G.711 call, long enough never to loop inside a test
-    return write_tone(tmp_path_factory.mktemp("tp-tone") / "peer-1000.wav", PEER_TONE_HZ,
-                      seconds=30, rate=8000)
-
-
-@pytest.fixture(scope="session")
 def baresip(tmp_path_factory: pytest.TempPathFactory, kamailio: Kamailio, pki: TestPKI,
-            peer_tone: Path) -> Iterator[Baresip]:
+            third_party_tone: Path) -> Iterator[Baresip]:
     b = Baresip(tmp_path_factory.mktemp("baresip"), pki, f"127.0.0.1:{kamailio.tls_port}",
-                "baresip", DEFAULT_USERS["baresip"], peer_tone)
+                "baresip", DEFAULT_USERS["baresip"], third_party_tone)
     try:
         b.wait_registered()
         yield b
@@ -47,13 +43,7 @@ def baresip(tmp_path_factory: pytest.TempPathFactory, kamailio: Kamailio, pki: T
 def _hear_each_other(phone: Phone, call_id: str, peer: Baresip, t0: float, at: int,
                      folder: Path) -> None:
     """The engine hears the peer's 1 kHz; the peer's decoded dump holds the engine's 600 Hz."""
-    mine = folder / f"engine-{time.monotonic_ns()}.wav"
-    phone.start_recording(call_id, WavTap(mine), mix=False).result(5)
-    time.sleep(1.5)
-    phone.stop_recording(call_id).result(5)
-    heard, level = dominant_frequency(mine)
-    assert abs(heard - PEER_TONE_HZ) < 5 and level > 1000, (heard, level)
-    phone.hangup(call_id).result(5)
+    engine_hears_peer_tone_then_hangs_up(phone, call_id, folder)
     peer.wait_line(r"terminated", since=at)  # its dump is complete once the call is over
     dumps = peer.dumps_after(t0)
     assert dumps, "baresip wrote no decoded audio"
