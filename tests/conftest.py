@@ -67,6 +67,16 @@ def agent_home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     return home
 
 
+@pytest.fixture(autouse=True)
+def _workstations_end_with_their_test(request: pytest.FixtureRequest) -> Iterator[None]:
+    """Workstations live in a module's environment, but each ends with the test that made it,
+    passed or failed (see ``WorkstationEnv.end_test``)."""
+    env = request.getfixturevalue("workstation_env") if "workstation_env" in request.fixturenames else None
+    yield
+    if env is not None:
+        env.end_test()
+
+
 @pytest.fixture(scope="session")
 def secret_service() -> str:
     """The real Secret Service the test command starts (gnome-keyring under dbus-run-session)."""

@@ -20,6 +20,14 @@ class PhoneNotRunning(PhoneError):
         super().__init__("The phone engine is not running.", "Start the phone (sign in) and try again.")
 
 
+class PhoneAlreadyRunning(PhoneError):
+    def __init__(self) -> None:
+        super().__init__("Another phone engine is still running in this program, and pjsua2 "
+                         "allows only one at a time.",
+                         "Stop the other phone (sign out of its workstation) first; a team lead's "
+                         "view and an agent's desktop each need a process of their own.")
+
+
 class InvalidDialTarget(PhoneError):
     def __init__(self, why: str) -> None:
         super().__init__(f"Cannot dial that: {why}.",

@@ -13,6 +13,8 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
+from agent_desktop.phone.endpoint_slot import endpoint_slot
+
 SYSTEM_CA_BUNDLE = Path("/etc/ssl/certs/ca-certificates.crt")
 
 
@@ -50,6 +52,11 @@ def quiet_stdout() -> Iterator[None]:
 
 def probe_pjsua2(ca_file: Path | None = None, list_devices: bool = False) -> ProbeResult:
     """Load pjsua2, create a TLS transport with server verification on, list audio devices."""
+    with endpoint_slot():
+        return _probe(ca_file, list_devices)
+
+
+def _probe(ca_file: Path | None, list_devices: bool) -> ProbeResult:
     import pjsua2 as pj
 
     ep = pj.Endpoint()

@@ -36,9 +36,11 @@ from agent_desktop.phone.devices import (
     Resolution,
 )
 from agent_desktop.phone.dialplan import is_sips, normalise_target
+from agent_desktop.phone.endpoint_slot import endpoint_slot
 from agent_desktop.phone.errors import (
     CallOperationFailed,
     NotRegistered,
+    PhoneAlreadyRunning,
     PhoneError,
     PhoneNotRunning,
     UnknownCall,
@@ -124,6 +126,7 @@ class SipThread(AudioMixin, RecordingMixin, RegistrationMixin):
         self._stop = threading.Event()
         self._started: Future[None] = Future()
         self._stopped: Future[ev.PhoneStopped] = Future()
+        self._slot_timeout = 0.0
         self.thread = threading.Thread(target=self._run, name="sip", daemon=True)
         # SIP-thread state
         self._ep: Any = None
@@ -173,6 +176,7 @@ class SipThread(AudioMixin, RecordingMixin, RegistrationMixin):
 
     # ----------------------------------------------------------------- any thread
     def start(self, timeout: float) -> None:
+        self._slot_timeout = timeout
         self.thread.start()
         self._started.result(timeout)
 
@@ -211,6 +215,16 @@ class SipThread(AudioMixin, RecordingMixin, RegistrationMixin):
 
     # ----------------------------------------------------------------- the loop
     def _run(self) -> None:
+        # an engine still shutting down is waited for, leaving a second of the starter's
+        # timeout for the set-up itself (docs in endpoint_slot.py)
+        try:
+            with endpoint_slot(max(0.001, self._slot_timeout - 1.0)):
+                self._run_holding_slot()
+        except PhoneAlreadyRunning as exc:
+            self._started.set_exception(exc)
+            self._stopped.set_result(ev.PhoneStopped(False, (str(exc),)))
+
+    def _run_holding_slot(self) -> None:
         try:
             self._setup()
         except BaseException as exc:  # noqa: BLE001 - handed to the starter, then re-raised there

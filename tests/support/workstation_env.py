@@ -187,12 +187,19 @@ class WorkstationEnv:
     def agent_uri(self) -> str:
         return self.kamailio.uri("agent")
 
-    def cleanup(self) -> None:
+    def end_test(self) -> None:
+        """Shut down every workstation made so far. Runs after each test (tests/conftest.py):
+        a phone left running by a failed test would otherwise refuse the next test's phone
+        (pjsua2 allows one Endpoint per process)."""
         for ws in self.made:
             try:
-                ws.shutdown()
-            except Exception as err:  # noqa: BLE001 - teardown reaches every keyring entry
+                ws.shutdown()  # a no-op for one already stopped
+            except Exception as err:  # noqa: BLE001 - teardown reaches every workstation
                 print(f"workstation {ws.profile} shutdown at teardown failed: {err}")
+
+    def cleanup(self) -> None:
+        self.end_test()
+        for ws in self.made:
             for service, user in ((SERVICE, f"vault-device-secret:{ws.profile}"),
                                   (SERVICE, f"vault-locked-log-head:{ws.profile}"),
                                   (SERVICE_PREFIX + ws.profile, "device")):

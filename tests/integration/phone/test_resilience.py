@@ -18,7 +18,7 @@ from agent_desktop.phone import events as ev
 from agent_desktop.phone.agent_state import AgentState
 from agent_desktop.phone.config import PhoneConfig
 from agent_desktop.phone.engine import Phone
-from agent_desktop.phone.errors import PhoneNotRunning
+from agent_desktop.phone.errors import PhoneAlreadyRunning, PhoneNotRunning
 from tests.integration.phone.conftest import AGENT, ENGINE_TONE_HZ, Peers
 from tests.integration.phone.test_calls import dial_answered, record_both
 from tests.support.phone_helpers import (
@@ -185,3 +185,35 @@ def test_engine_api_used_from_many_foreign_threads_never_aborts(
     assert not any(t.is_alive() for t in threads)
     assert phone.running
     time.sleep(0.1)
+
+
+def test_a_second_engine_in_one_process_is_refused_with_a_reason_and_never_aborts_it(
+        phone: Phone, phone_config: PhoneConfig, tones: dict[str, Path]) -> None:
+    # pjsua2 aborts the whole process when a second Endpoint is constructed: a workstation
+    # left running by a failed test once took the rest of the suite down this way
+    second = Phone(phone_config, EventBus(), capture_file=tones["engine"])
+    started = time.monotonic()
+    with pytest.raises(PhoneAlreadyRunning, match="only one at a time"):
+        second.start(timeout=2.5)
+    assert time.monotonic() - started < 5  # waited for the first to stop, then gave up
+    assert not second.running and second.stop().clean
+    assert phone.running and phone.registration.state == "registered"
+    assert probe_refused_while(phone)
+
+
+def probe_refused_while(phone: Phone) -> bool:
+    """The self-test's pjsua2 probe in the same process is refused the same way."""
+    from agent_desktop.phone.probe import probe_pjsua2
+
+    with pytest.raises(PhoneAlreadyRunning):
+        probe_pjsua2()
+    return phone.running
+
+
+def test_an_engine_starts_once_the_one_before_it_has_stopped(
+        phone_config: PhoneConfig, tones: dict[str, Path]) -> None:
+    for _ in range(2):
+        p = Phone(phone_config, EventBus(), capture_file=tones["engine"])
+        p.start()
+        assert p.running
+        assert p.stop().clean
