@@ -43,6 +43,11 @@ def by_action(events: list[dict[str, Any]], prefix: str = "call.monitor.") -> li
     return sorted((e for e in events if str(e["action"]).startswith(prefix)), key=lambda e: int(e["seq"]))
 
 
+def media_updates(peer: Any, call: int) -> int:
+    """How many media (re)negotiations of ``call`` the pjsua2 peer has finished."""
+    return sum(1 for e in list(peer.events) if e.get("event") == "media" and e["call"] == call)
+
+
 def test_agent_side_verifies_bridges_notifies_and_records_with_the_patient(
         workstation_env: WorkstationEnv) -> None:  # noqa: F811
     env = workstation_env
@@ -77,9 +82,13 @@ def test_agent_side_verifies_bridges_notifies_and_records_with_the_patient(
     sup.wait_event(lambda e: e.get("event") == "media" and e["call"] == lcall and e["status"] == 1,
                    what="the lead's media")
     whisper = lead.monitor_grant("mon-agent", "whisper")
+    answers = media_updates(sup, lcall)
     sup.cmd("reinvite", call=lcall, headers={HEADER: whisper["token"]})
     events.wait(pev.MonitorModeChanged, lambda e: e.mode == "whisper")
     assert events.wait(MonitoringNotice, lambda e: e.mode == "whisper").shown  # whisper always
+    # the agent has switched, but the lead's re-INVITE is over only once its answer arrives
+    # there: a second one sent before that is refused by the lead's own stack (pending INVITE)
+    wait_until(lambda: media_updates(sup, lcall) > answers, what="the lead's re-INVITE answered")
     sup.cmd("reinvite", call=lcall, headers={HEADER: whisper["token"]})  # replayed: refused
     assert events.wait(pev.MonitorModeRefused).reason == "replayed"
     sup.cmd("hangup", call=lcall)
