@@ -1,9 +1,9 @@
 """The one top-level window: sign-in (with first run), the workspace frame and the lock
 screen are pages of it; a banner on top, the status bar below once signed in.
 
-The workspace, the lock screen and the status bar are built (and their modules imported)
-on first use, which is after the sign-in window has painted: the start waits for the
-sign-in page only."""
+The workspace, the lock screen, the status bar and the banner are built (and their modules
+imported) on first use, which is after the sign-in window has painted: the start waits for
+the sign-in page only."""
 
 from __future__ import annotations
 
@@ -17,13 +17,13 @@ from agent_desktop import __version__
 from agent_desktop.policy import Settings
 from ui.look import icon
 from ui.pages.sign_in import SignInView
-from ui.widgets.banner import Banner
 
 if TYPE_CHECKING:
     from PySide6.QtGui import QCloseEvent
 
     from ui.pages.lock_screen import LockScreen
     from ui.pages.workspace import WorkspaceFrame
+    from ui.widgets.banner import Banner
     from ui.widgets.status_bar import ShellStatusBar
 
 SHORTCUT_ACTIONS = {"ui.shortcut_lock": "lock", "ui.shortcut_available": "available",
@@ -43,8 +43,8 @@ class MainWindow(QMainWindow):
         layout = QVBoxLayout(central)
         layout.setContentsMargins(0, 0, 0, 0)
         layout.setSpacing(0)
-        self.banner = Banner(central)
-        layout.addWidget(self.banner)
+        self._layout = layout
+        self._banner: Banner | None = None  # hidden until an alert: built by the first one (~5 ms)
         self.stack = QStackedWidget(central)
         layout.addWidget(self.stack, 1)
         self.setCentralWidget(central)
@@ -71,6 +71,15 @@ class MainWindow(QMainWindow):
         self._shortcuts_set = False
         self.close_guard: Callable[[QCloseEvent], None] | None = None
         self.show_sign_in()
+
+    @property
+    def banner(self) -> Banner:
+        if self._banner is None:
+            from ui.widgets.banner import Banner
+
+            self._banner = Banner(self.centralWidget())
+            self._layout.insertWidget(0, self._banner)
+        return self._banner
 
     @property
     def workspace(self) -> WorkspaceFrame:
