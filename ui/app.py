@@ -24,7 +24,6 @@ from agent_desktop.logs import configure_logging
 from agent_desktop.paths import AppPaths
 from agent_desktop.policy import PolicyError, Settings, load_settings
 from ui import i18n
-from ui.errors import error_parts
 from ui.look import apply_style, icon
 from ui.main_window import MainWindow
 
@@ -126,6 +125,8 @@ class Launcher(QObject):
         self.shell.quit_finished.connect(app.quit if app is not None else (lambda: None))
 
     def _failed(self, err: AgentDesktopError) -> None:
+        from ui.errors import error_parts
+
         self.window.sign_in.show_notice(*error_parts(err), "error")
 
     def offer_dial(self, number: str) -> None:
