@@ -10,7 +10,6 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import TYPE_CHECKING
 
-from PySide6.QtGui import QAction
 from PySide6.QtWidgets import QMainWindow, QStackedWidget, QVBoxLayout, QWidget
 
 from agent_desktop import __version__
@@ -19,7 +18,7 @@ from ui.look import icon
 from ui.pages.sign_in import SignInView
 
 if TYPE_CHECKING:
-    from PySide6.QtGui import QCloseEvent
+    from PySide6.QtGui import QAction, QCloseEvent
 
     from ui.pages.lock_screen import LockScreen
     from ui.pages.workspace import WorkspaceFrame
@@ -57,20 +56,29 @@ class MainWindow(QMainWindow):
         self._lock_screen: LockScreen | None = None
         self._status: ShellStatusBar | None = None  # shown once signed in: built then
         self._signed_in_now = False
-        self.actions_by_name: dict[str, QAction] = {}
-        texts = {"lock": self.tr("Lock"), "available": self.tr("Available"),
-                 "not_ready": self.tr("Not ready"), "settings": self.tr("Settings")}
-        for key in SHORTCUT_ACTIONS.values():
-            action = QAction(texts[key], self)
-            action.setObjectName(f"action:{key}")
-            action.setEnabled(False)
-            self.addAction(action)
-            self.actions_by_name[key] = action
-        # the keys are set at the first sign-in (the actions are disabled until then):
+        # the shortcut actions are built by their first use (the shell's), after the first
+        # frame; their keys are set at the first sign-in (the actions are disabled until then):
         # PySide's first setShortcut builds every enum of the Qt namespace, ~16 ms
+        self._actions: dict[str, QAction] | None = None
         self._shortcuts_set = False
         self.close_guard: Callable[[QCloseEvent], None] | None = None
         self.show_sign_in()
+
+    @property
+    def actions_by_name(self) -> dict[str, QAction]:
+        if self._actions is None:
+            from PySide6.QtGui import QAction
+
+            texts = {"lock": self.tr("Lock"), "available": self.tr("Available"),
+                     "not_ready": self.tr("Not ready"), "settings": self.tr("Settings")}
+            self._actions = {}
+            for key in SHORTCUT_ACTIONS.values():
+                action = QAction(texts[key], self)
+                action.setObjectName(f"action:{key}")
+                self.addAction(action)
+                self._actions[key] = action
+            self._enable_actions()
+        return self._actions
 
     @property
     def banner(self) -> Banner:
@@ -125,8 +133,12 @@ class MainWindow(QMainWindow):
             self.apply_shortcuts(self.settings)
         if yes or self._status is not None:
             self.status.setVisible(yes)
-        for key, action in self.actions_by_name.items():
-            action.setEnabled(yes and (key == "lock" or self.stack.currentWidget() is self._workspace))
+        self._enable_actions()
+
+    def _enable_actions(self) -> None:
+        yes, page = self._signed_in_now, self.stack.currentWidget()
+        for key, action in (self._actions or {}).items():
+            action.setEnabled(yes and (key == "lock" and page is not self._lock_screen or page is self._workspace))
 
     def show_sign_in(self) -> None:
         self.stack.setCurrentWidget(self.sign_in)
@@ -138,8 +150,7 @@ class MainWindow(QMainWindow):
 
     def show_lock(self) -> None:
         self.stack.setCurrentWidget(self.lock_screen)
-        self._signed_in(True)
-        self.actions_by_name["lock"].setEnabled(False)
+        self._signed_in(True)  # Lock too is disabled on the lock screen
 
     def page(self) -> QWidget | None:
         return self.stack.currentWidget()
