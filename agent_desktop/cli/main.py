@@ -68,7 +68,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         if is_link(arguments[0]):  # the desktop entry's `agent-desktop %u`
             arguments.insert(0, "gui")
         args = parser.parse_args(arguments)
-        if args.command is None:  # no subcommand (`agent-desktop --`): the desktop
+        if args.command is None:  # no subcommand: the desktop
             args = parser.parse_args(["gui", *arguments])
     try:
         return int(args.func(args) or 0)
