@@ -24,8 +24,7 @@ from agent_desktop.logs import configure_logging
 from agent_desktop.paths import AppPaths
 from agent_desktop.policy import PolicyError, Settings, load_settings
 from ui import i18n
-from ui.errors import error_parts
-from ui.look import apply_style, icon
+from ui.look import STYLE_ARGUMENTS, apply_style, icon
 from ui.main_window import MainWindow
 
 if TYPE_CHECKING:
@@ -126,6 +125,8 @@ class Launcher(QObject):
         self.shell.quit_finished.connect(app.quit if app is not None else (lambda: None))
 
     def _failed(self, err: AgentDesktopError) -> None:
+        from ui.errors import error_parts
+
         self.window.sign_in.show_notice(*error_parts(err), "error")
 
     def offer_dial(self, number: str) -> None:
@@ -154,13 +155,16 @@ class Launcher(QObject):
 def run(argv: list[str] | None = None, dial: str = "") -> int:
     """Start the desktop; `dial` (from a tel:/sip: link) lands in the phone panel's number
     field after sign-in, for the agent to confirm."""
-    app = QApplication.instance() or QApplication(argv if argv is not None else sys.argv[:1])
+    app = QApplication.instance()
+    made_here = app is None
+    if app is None:
+        app = QApplication([*(argv if argv is not None else sys.argv[:1]), *STYLE_ARGUMENTS])
     assert isinstance(app, QApplication)
     app.setApplicationName("Agent Desktop")
     app.setApplicationVersion(__version__)
     app.setWindowIcon(icon("app"))
     app.setQuitOnLastWindowClosed(False)  # the shell decides (tray, unsynced events, a call)
-    apply_style(app)
+    apply_style(app, fusion_chosen=made_here)
     paths = AppPaths.from_env()
     paths.ensure()
     configure_logging(paths.log)

@@ -3,18 +3,31 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QSize
-from PySide6.QtGui import QIcon, QPixmap
+from PySide6.QtGui import QIcon
 from PySide6.QtWidgets import QApplication, QLabel, QWidget
 
 from agent_desktop.resources import resource
 
+if TYPE_CHECKING:
+    from PySide6.QtGui import QPixmap
+
 HERE = Path(__file__).parent
 
 
-def apply_style(app: QApplication) -> None:
-    app.setStyle("Fusion")  # the same metrics everywhere; the sheet does the rest
+# Fusion everywhere (the same metrics on every platform; the sheet does the rest), chosen on
+# the command line that QApplication parses: QApplication.setStyle() from Python returns a
+# QStyle, for which PySide first builds that class with all its enums (~10 ms before the
+# first frame).
+STYLE_ARGUMENTS = ("-style", "fusion")
+
+
+def apply_style(app: QApplication, fusion_chosen: bool = False) -> None:
+    """The style sheet, on Fusion; ``fusion_chosen`` when ``app`` was made with STYLE_ARGUMENTS."""
+    if not fusion_chosen:
+        app.setStyle("Fusion")
     sheet = (HERE / "style.qss").read_text(encoding="utf-8")
     app.setStyleSheet(sheet.replace("@ICONS@", (HERE / "icons").as_posix()))
 

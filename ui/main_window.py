@@ -1,29 +1,28 @@
 """The one top-level window: sign-in (with first run), the workspace frame and the lock
 screen are pages of it; a banner on top, the status bar below once signed in.
 
-The workspace, the lock screen and the status bar are built (and their modules imported)
-on first use, which is after the sign-in window has painted: the start waits for the
-sign-in page only."""
+The workspace, the lock screen, the status bar and the banner are built (and their modules
+imported) on first use, which is after the sign-in window has painted: the start waits for
+the sign-in page only."""
 
 from __future__ import annotations
 
 from collections.abc import Callable
 from typing import TYPE_CHECKING
 
-from PySide6.QtGui import QAction
 from PySide6.QtWidgets import QMainWindow, QStackedWidget, QVBoxLayout, QWidget
 
 from agent_desktop import __version__
 from agent_desktop.policy import Settings
 from ui.look import icon
 from ui.pages.sign_in import SignInView
-from ui.widgets.banner import Banner
 
 if TYPE_CHECKING:
-    from PySide6.QtGui import QCloseEvent
+    from PySide6.QtGui import QAction, QCloseEvent
 
     from ui.pages.lock_screen import LockScreen
     from ui.pages.workspace import WorkspaceFrame
+    from ui.widgets.banner import Banner
     from ui.widgets.status_bar import ShellStatusBar
 
 SHORTCUT_ACTIONS = {"ui.shortcut_lock": "lock", "ui.shortcut_available": "available",
@@ -43,8 +42,8 @@ class MainWindow(QMainWindow):
         layout = QVBoxLayout(central)
         layout.setContentsMargins(0, 0, 0, 0)
         layout.setSpacing(0)
-        self.banner = Banner(central)
-        layout.addWidget(self.banner)
+        self._layout = layout
+        self._banner: Banner | None = None  # hidden until an alert: built by the first one (~5 ms)
         self.stack = QStackedWidget(central)
         layout.addWidget(self.stack, 1)
         self.setCentralWidget(central)
@@ -57,20 +56,38 @@ class MainWindow(QMainWindow):
         self._lock_screen: LockScreen | None = None
         self._status: ShellStatusBar | None = None  # shown once signed in: built then
         self._signed_in_now = False
-        self.actions_by_name: dict[str, QAction] = {}
-        texts = {"lock": self.tr("Lock"), "available": self.tr("Available"),
-                 "not_ready": self.tr("Not ready"), "settings": self.tr("Settings")}
-        for key in SHORTCUT_ACTIONS.values():
-            action = QAction(texts[key], self)
-            action.setObjectName(f"action:{key}")
-            action.setEnabled(False)
-            self.addAction(action)
-            self.actions_by_name[key] = action
-        # the keys are set at the first sign-in (the actions are disabled until then):
+        # the shortcut actions are built by their first use (the shell's), after the first
+        # frame; their keys are set at the first sign-in (the actions are disabled until then):
         # PySide's first setShortcut builds every enum of the Qt namespace, ~16 ms
+        self._actions: dict[str, QAction] | None = None
         self._shortcuts_set = False
         self.close_guard: Callable[[QCloseEvent], None] | None = None
         self.show_sign_in()
+
+    @property
+    def actions_by_name(self) -> dict[str, QAction]:
+        if self._actions is None:
+            from PySide6.QtGui import QAction
+
+            texts = {"lock": self.tr("Lock"), "available": self.tr("Available"),
+                     "not_ready": self.tr("Not ready"), "settings": self.tr("Settings")}
+            self._actions = {}
+            for key in SHORTCUT_ACTIONS.values():
+                action = QAction(texts[key], self)
+                action.setObjectName(f"action:{key}")
+                self.addAction(action)
+                self._actions[key] = action
+            self._enable_actions()
+        return self._actions
+
+    @property
+    def banner(self) -> Banner:
+        if self._banner is None:
+            from ui.widgets.banner import Banner
+
+            self._banner = Banner(self.centralWidget())
+            self._layout.insertWidget(0, self._banner)
+        return self._banner
 
     @property
     def workspace(self) -> WorkspaceFrame:
@@ -116,8 +133,12 @@ class MainWindow(QMainWindow):
             self.apply_shortcuts(self.settings)
         if yes or self._status is not None:
             self.status.setVisible(yes)
-        for key, action in self.actions_by_name.items():
-            action.setEnabled(yes and (key == "lock" or self.stack.currentWidget() is self._workspace))
+        self._enable_actions()
+
+    def _enable_actions(self) -> None:
+        yes, page = self._signed_in_now, self.stack.currentWidget()
+        for key, action in (self._actions or {}).items():
+            action.setEnabled(yes and (key == "lock" and page is not self._lock_screen or page is self._workspace))
 
     def show_sign_in(self) -> None:
         self.stack.setCurrentWidget(self.sign_in)
@@ -129,8 +150,7 @@ class MainWindow(QMainWindow):
 
     def show_lock(self) -> None:
         self.stack.setCurrentWidget(self.lock_screen)
-        self._signed_in(True)
-        self.actions_by_name["lock"].setEnabled(False)
+        self._signed_in(True)  # Lock too is disabled on the lock screen
 
     def page(self) -> QWidget | None:
         return self.stack.currentWidget()

@@ -12,14 +12,12 @@ is on Linux and macOS), so that QtNetwork loads only for the listener, after the
 
 from __future__ import annotations
 
-import hashlib
 import os
-import socket
 import sys
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from PySide6.QtCore import QObject, Signal
+from PySide6.QtCore import QCryptographicHash, QObject, Signal
 
 from agent_desktop.errors import AgentDesktopError
 from agent_desktop.paths import AppPaths
@@ -34,7 +32,9 @@ _MAX = 1024  # a link is short; anything longer is not one
 def socket_path(paths: AppPaths) -> str:
     runtime = os.environ.get("XDG_RUNTIME_DIR")
     folder = Path(runtime) if runtime and Path(runtime).is_dir() else paths.data
-    digest = hashlib.sha256(str(paths.data.resolve()).encode()).hexdigest()[:16]
+    # Qt's SHA-256, not hashlib's: importing hashlib loads OpenSSL (~4 ms before the first frame)
+    sha = QCryptographicHash.hash(str(paths.data.resolve()).encode(), QCryptographicHash.Algorithm.Sha256)
+    digest = bytes(sha.toHex().data()).decode()[:16]
     return str(folder / f"agent-desktop-{digest}.sock")
 
 
@@ -43,6 +43,10 @@ def hand_over(name: str, link: str, timeout_ms: int = 2000) -> bool:
     Called before the event loop runs, so waiting here blocks no window."""
     if sys.platform == "win32":  # a named pipe there: Qt's own client
         return _hand_over_qt(name, link, timeout_ms)
+    if not os.path.exists(name):
+        return False  # no instance has listened since the last clean exit (the listener removes it)
+    import socket  # only then: its import costs the first frame ~5 ms
+
     sock = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
     sock.settimeout(timeout_ms / 1000)
     try:

@@ -20,6 +20,13 @@ def register(sub: Any) -> None:
     probe.set_defaults(func=run_probe)
 
 
+def desktop_args() -> argparse.Namespace:
+    """What ``agent-desktop gui`` parses to, without a parser: `agent-desktop` with no
+    arguments (the desktop icon) has nothing to parse, and argparse's translated help texts
+    (gettext looking for catalogues, the locale module) cost its first frame ~2 ms."""
+    return argparse.Namespace(command="gui", link=None, func=run_gui)
+
+
 def run_gui(args: argparse.Namespace) -> int:
     # Imported here so that headless subcommands never load Qt.
     target = dial_target(args.link) if args.link else None  # refused before Qt starts

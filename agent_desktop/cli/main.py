@@ -59,12 +59,17 @@ def main(argv: Sequence[str] | None = None) -> int:
     absent = optional.run_missing(arguments)
     if absent is not None:
         return absent
-    parser = build_parser(("gui",) if starts_desktop(arguments) else SUBCOMMAND_MODULES)
-    if arguments and is_link(arguments[0]):  # the desktop entry's `agent-desktop %u`
-        arguments.insert(0, "gui")
-    args = parser.parse_args(arguments)
-    if args.command is None:
-        args = parser.parse_args(["gui", *(argv or sys.argv[1:])])
+    if not arguments:
+        from agent_desktop.cli.gui import desktop_args
+
+        args = desktop_args()
+    else:
+        parser = build_parser(("gui",) if starts_desktop(arguments) else SUBCOMMAND_MODULES)
+        if is_link(arguments[0]):  # the desktop entry's `agent-desktop %u`
+            arguments.insert(0, "gui")
+        args = parser.parse_args(arguments)
+        if args.command is None:  # no subcommand: the desktop
+            args = parser.parse_args(["gui", *arguments])
     try:
         return int(args.func(args) or 0)
     except PolicyError as err:

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import logging
-import logging.handlers
 import os
 import sys
 import threading
@@ -46,12 +45,50 @@ class RedactingFormatter(logging.Formatter):
         return super().format(clean)
 
 
-class PrivateRotatingFileHandler(logging.handlers.RotatingFileHandler):
-    """Rotating log whose every file (including rotated ones) is created 0600."""
+class PrivateRotatingFileHandler(logging.FileHandler):
+    """Log rotated by size like the standard library's RotatingFileHandler (``.1`` the newest
+    of ``backup_count`` old files), every file created 0600. Not that class: importing
+    logging.handlers (pickle, queue, socket, struct) costs the first frame ~5 ms."""
+
+    def __init__(self, path: Path, max_bytes: int, backup_count: int, encoding: str = "utf-8") -> None:
+        self.max_bytes = max_bytes
+        self.backup_count = backup_count
+        super().__init__(path, mode="a", encoding=encoding)
 
     def _open(self) -> TextIOWrapper:
         create_private_file(Path(self.baseFilename))
         return super()._open()
+
+    def emit(self, record: logging.LogRecord) -> None:
+        try:
+            if self._full(record):
+                self._roll_over()
+        except Exception:  # noqa: BLE001 - logging never raises into the caller (as Handler.emit)
+            self.handleError(record)
+            return
+        super().emit(record)
+
+    def _full(self, record: logging.LogRecord) -> bool:
+        if self.max_bytes <= 0 or not os.path.isfile(self.baseFilename):
+            return False  # no limit, or not a regular file (/dev/null): never rotated
+        if self.stream is None:
+            self.stream = self._open()
+        self.stream.seek(0, 2)
+        return self.stream.tell() + len(self.format(record)) + 1 >= self.max_bytes
+
+    def _roll_over(self) -> None:
+        if self.stream is not None:
+            self.stream.close()
+            self.stream = None
+        if self.backup_count > 0:
+            for n in range(self.backup_count - 1, 0, -1):
+                older, newer = f"{self.baseFilename}.{n}", f"{self.baseFilename}.{n + 1}"
+                if os.path.exists(older):
+                    os.replace(older, newer)
+            os.replace(self.baseFilename, f"{self.baseFilename}.1")
+        else:
+            os.truncate(self.baseFilename, 0)
+        self.stream = self._open()
 
 
 def configure_logging(log_dir: Path | None, level: int = logging.INFO, stderr: bool = False) -> Path | None:
@@ -66,8 +103,7 @@ def configure_logging(log_dir: Path | None, level: int = logging.INFO, stderr: b
         if log_dir is not None:
             ensure_private_dir(log_dir)
             path = log_dir / LOG_FILE_NAME
-            file_handler = PrivateRotatingFileHandler(path, maxBytes=5 * 1024 * 1024, backupCount=5,
-                                                      encoding="utf-8")
+            file_handler = PrivateRotatingFileHandler(path, max_bytes=5 * 1024 * 1024, backup_count=5)
             file_handler.setFormatter(RedactingFormatter())
             _configured.append(file_handler)
         if stderr:

@@ -15,8 +15,6 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-import tomli_w
-
 from agent_desktop.errors import AgentDesktopError
 from agent_desktop.paths import (
     AppPaths,
@@ -151,6 +149,8 @@ def _policy_locks(path: Path, table: Any) -> list[str]:
 
 
 def _write_private_toml(path: Path, data: dict[str, Any]) -> None:
+    import tomli_w  # only to save settings: not paid by every start (~3 ms before the first frame)
+
     ensure_private_dir(path.parent)
     tmp = path.with_name(path.name + ".tmp")
     create_private_file(tmp)

@@ -11,20 +11,13 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, TypeVar
 
 from PySide6.QtCore import Signal
-from PySide6.QtWidgets import (
-    QComboBox,
-    QFrame,
-    QHBoxLayout,
-    QLabel,
-    QPushButton,
-    QScrollArea,
-    QVBoxLayout,
-    QWidget,
-)
+from PySide6.QtWidgets import QFrame, QHBoxLayout, QLabel, QScrollArea, QVBoxLayout, QWidget
 
 from ui.look import icon_label
 
 if TYPE_CHECKING:
+    from PySide6.QtWidgets import QComboBox
+
     from ui.pages.enrol_step import EnrolStep
     from ui.pages.vault_step import VaultStep
     from ui.widgets.message_panel import MessagePanel
@@ -182,6 +175,7 @@ class SignInView(QWidget):
 
     def _unlock_page(self) -> QWidget:
         from PySide6.QtCore import Qt
+        from PySide6.QtWidgets import QComboBox, QPushButton  # their first use costs PySide ~3 ms
 
         from ui.widgets.unlock_form import UnlockForm
 

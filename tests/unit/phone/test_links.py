@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pytest
 
+from agent_desktop.cli.gui import desktop_args
 from agent_desktop.cli.main import build_parser, main
 from agent_desktop.phone.errors import InvalidDialTarget
 from agent_desktop.phone.links import dial_target, is_link
@@ -35,3 +36,10 @@ def test_the_desktop_entry_argument_opens_the_gui(capsys: pytest.CaptureFixture[
     assert build_parser().parse_args(["gui", "tel:+15550100"]).link == "tel:+15550100"
     assert main(["tel:not-a-number"]) == 1  # refused before any window opens
     assert "does not hold a phone number" in capsys.readouterr().err
+
+
+def test_no_arguments_start_the_desktop_as_gui_would_without_a_parser() -> None:
+    """`agent-desktop` alone skips argparse (~2 ms of its first frame): what it runs must be
+    exactly what `agent-desktop gui` parses to, whatever options `gui` gains."""
+    assert desktop_args() == build_parser(("gui",)).parse_args(["gui"])
+    assert desktop_args() == build_parser().parse_args(["gui"])
