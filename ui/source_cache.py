@@ -48,7 +48,17 @@ def install() -> bool:
         return False
     if not hasattr(check, "__wrapped__"):
         setattr(feature, CHECK, uncached(check))
+        forget_checked(getattr(feature, "pyside_feature_dict", {}))
     return True
+
+
+def forget_checked(checked: dict[str, int]) -> None:
+    """Drop what the check cached before it was wrapped: the modules PySide looked at
+    while it loaded (logging, enum, warnings ... ~0.5 MB)."""
+    for name in list(checked):
+        filename = getattr(sys.modules.get(name), "__file__", None)
+        if filename:
+            linecache.cache.pop(filename, None)
 
 
 install()

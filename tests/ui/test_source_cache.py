@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import linecache
+import subprocess
 import sys
 from pathlib import Path
 
@@ -34,3 +35,12 @@ def test_installing_twice_wraps_once() -> None:
     source_cache.install()
     check = getattr(sys.modules[source_cache.FEATURE_MODULE], source_cache.CHECK)
     assert not hasattr(check.__wrapped__, "__wrapped__")
+
+
+def test_the_sources_pyside_read_before_the_wrap_are_dropped_too() -> None:
+    """PySide checks the modules already imported while it loads (logging, enum ...)."""
+    code = ("import linecache, logging, ui; import PySide6.QtWidgets; "
+            "print(sorted(n for n in linecache.cache if not n.startswith('<')))")
+    child = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)
+    assert child.returncode == 0, child.stderr[-400:]
+    assert child.stdout.strip() == "[]"
