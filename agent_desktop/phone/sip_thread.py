@@ -73,6 +73,9 @@ IDLE_BATCH_SECONDS = 0.25
 LOCAL_MEDIA_FAILURE = "Unable to create media session"  # pjsua's reason, not the far end's
 SIPS_REQUIRED = "SIPS Required"  # pjsip ends a sips: dialog whose far end answered with sip:
 SRTP_REASONS = ("no_srtp", "dtls_srtp")
+# pjsua2 objects whose destructors call into the library (bridge ports, calls, accounts)
+_REGISTERED_WITH_ENDPOINT = (pj.Call, pj.Account, pj.AudioMediaPlayer, pj.AudioMediaRecorder,
+                             pj.ToneGenerator, pj.AudioMediaPort)
 PREFERRED_CODECS = {"G722/16000/1": 135, "PCMU/8000/1": 134, "PCMA/8000/1": 133}
 DeviceLayerFactory = Callable[[Any], DeviceLayer]
 
@@ -924,6 +927,13 @@ class SipThread(AudioMixin, RecordingMixin, RegistrationMixin):
         # pjsua2 proxies (players, ports, AudioMedia) left in reference cycles would otherwise be
         # freed by a later garbage collection, on any thread, after libDestroy: a crash
         gc.collect()
+        # those still referenced somewhere (a log record's traceback, a test's variable) would
+        # be freed after libDestroy, by whichever thread, and their destructors call into the
+        # destroyed library: the process aborts (pjmedia_conf_remove_port asserts). There is one
+        # Endpoint per process, so every such object is this one's: leaked instead.
+        for obj in gc.get_objects():
+            if isinstance(obj, _REGISTERED_WITH_ENDPOINT):
+                obj.thisown = False
         try:
             ep.libDestroy()
         except pj.Error as exc:

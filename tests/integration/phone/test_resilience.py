@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import dataclasses
+import subprocess
+import sys
 import threading
 import time
 from collections.abc import Iterator
@@ -217,3 +219,29 @@ def test_an_engine_starts_once_the_one_before_it_has_stopped(
         p.start()
         assert p.running
         assert p.stop().clean
+
+
+KEPT_PAST_STOP = """
+import gc, sys
+from agent_desktop.bus import EventBus
+from agent_desktop.phone.config import PhoneConfig
+from agent_desktop.phone.engine import Phone
+p = Phone(PhoneConfig(registrar="sips:127.0.0.1:9", ca_bundle=sys.argv[1], null_audio=True), EventBus())
+p.start()
+playback = p.play_pcm(bytes(64000)).result(5)
+# stands in for a reference nobody meant to keep: a log record's traceback, a listener
+kept = p._sip._playbacks[playback].source
+assert p.stop().clean
+del kept
+gc.collect()
+print("still running")
+"""
+
+
+def test_a_pjsua2_object_kept_past_the_engines_stop_is_freed_without_killing_the_process(
+        pki: certs.TestPKI) -> None:
+    # freed after libDestroy, its destructor called into the destroyed library: the process
+    # aborted (pjmedia_conf_remove_port asserted), or crashed later in a new engine's bridge
+    child = subprocess.run([sys.executable, "-X", "faulthandler", "-c", KEPT_PAST_STOP,
+                            str(pki.ca_file)], capture_output=True, text=True, timeout=60)
+    assert child.returncode == 0 and "still running" in child.stdout, child.stderr[-2000:]
