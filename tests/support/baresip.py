@@ -7,15 +7,14 @@ dump stops while a call is held, so judge hold on the wire, not from the dump.
 
 from __future__ import annotations
 
-import re
 import shutil
 import subprocess
-import threading
 import time
 from collections.abc import Callable
 from pathlib import Path
 
 from agent_desktop.demo.certs import TestPKI
+from tests.support.console_peer import ConsolePeer, PeerTimeout
 from tests.support.ports import free_port
 
 BARESIP = shutil.which("baresip")
@@ -23,12 +22,9 @@ MODULES = ("stdio.so", "g711.so", "aufile.so", "aubridge.so", "sndfile.so", "srt
 APP_MODULES = ("account.so", "menu.so")
 
 
-class PeerTimeout(AssertionError):
-    pass
-
-
-class Baresip:
+class Baresip(ConsolePeer):
     """One baresip process registered as ``user`` on ``registrar_hostport`` (TLS)."""
+    name = "baresip"
 
     def __init__(self, workdir: Path, pki: TestPKI, registrar_hostport: str, user: str,
                  password: str, tone: Path, mediaenc: str = "srtp-mand",
@@ -63,51 +59,11 @@ module_path /usr/lib/baresip/modules
 {modules}
 {apps}
 """)
-        self.log_path = workdir / "baresip.log"
-        self.lines: list[str] = []
-        self._cond = threading.Condition()
+        super().__init__(workdir / "baresip.log")
         self.proc = subprocess.Popen(
             [BARESIP, "-f", str(workdir)], stdin=subprocess.PIPE, stdout=subprocess.PIPE,
             stderr=subprocess.STDOUT, cwd=workdir, start_new_session=True)
-        self._reader = threading.Thread(target=self._read, name=f"baresip-{user}", daemon=True)
-        self._reader.start()
-
-    def _read(self) -> None:
-        assert self.proc.stdout is not None
-        with open(self.log_path, "ab") as log:
-            for raw in self.proc.stdout:
-                log.write(raw)
-                log.flush()
-                with self._cond:
-                    self.lines.append(raw.decode(errors="replace").rstrip())
-                    self._cond.notify_all()
-        with self._cond:
-            self._cond.notify_all()
-
-    def wait_line(self, pattern: str, timeout: float = 15.0, since: int = 0) -> re.Match[str]:
-        rx = re.compile(pattern)
-        deadline = time.monotonic() + timeout
-        with self._cond:
-            while True:
-                for line in self.lines[since:]:
-                    m = rx.search(line)
-                    if m:
-                        return m
-                left = deadline - time.monotonic()
-                if left <= 0 or self.proc.poll() is not None:
-                    raise PeerTimeout(f"baresip: no line /{pattern}/ in {timeout:.0f}s; "
-                                      f"last: {self.lines[-12:]}")
-                self._cond.wait(min(left, 0.2))
-
-    def mark(self) -> int:
-        """The position after which :meth:`wait_line` should look (``since=``)."""
-        with self._cond:
-            return len(self.lines)
-
-    def send(self, command: str) -> None:
-        assert self.proc.stdin is not None
-        self.proc.stdin.write((command + "\n").encode())
-        self.proc.stdin.flush()
+        self._start_reading(f"baresip-{user}")
 
     def wait_registered(self, timeout: float = 20.0) -> None:
         self.wait_line(r"\b200 OK\b|registered|account.*ok", timeout)

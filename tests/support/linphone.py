@@ -18,21 +18,16 @@ Quirks that decide how it is run (docs/phone.md, "Third-party peers"):
 from __future__ import annotations
 
 import os
-import re
 import shutil
 import signal
 import subprocess
-import threading
 import time
 from pathlib import Path
 
 from agent_desktop.demo.certs import TestPKI
+from tests.support.console_peer import ConsolePeer, PeerTimeout
 
 LINPHONEC = shutil.which("linphonec")
-
-
-class PeerTimeout(AssertionError):
-    pass
 
 
 def linphonerc(pki: TestPKI, registrar_hostport: str, user: str, password: str,
@@ -75,8 +70,9 @@ realm={host}
 """
 
 
-class Linphone:
+class Linphone(ConsolePeer):
     """One linphonec process registered as ``user`` on ``registrar_hostport`` (TLS)."""
+    name = "linphonec"
 
     def __init__(self, workdir: Path, pki: TestPKI, registrar_hostport: str, user: str,
                  password: str, tone: Path, media_encryption: str = "srtp",
@@ -92,9 +88,7 @@ class Linphone:
         self.rc.write_text(linphonerc(pki, registrar_hostport, user, password,
                                       media_encryption, mandatory, register))
         self.rc.chmod(0o600)
-        self.log_path = workdir / "linphonec.log"
-        self.lines: list[str] = []
-        self._cond = threading.Condition()
+        super().__init__(workdir / "linphonec.log")
         # level 6 puts every SIP message in core.log, for whoever reads a failure
         args = [LINPHONEC, "-c", str(self.rc), "-d", "6", "-l", str(workdir / "core.log")]
         if auto_answer:
@@ -104,47 +98,9 @@ class Linphone:
         self.proc = subprocess.Popen(args, stdin=subprocess.PIPE, stdout=subprocess.PIPE,
                                      stderr=subprocess.STDOUT, cwd=workdir, env=env,
                                      start_new_session=True)
-        self._reader = threading.Thread(target=self._read, name=f"linphonec-{user}", daemon=True)
-        self._reader.start()
+        self._start_reading(f"linphonec-{user}")
         self.send("soundcard use files")
         self.send(f"play {tone}")
-
-    def _read(self) -> None:
-        assert self.proc.stdout is not None
-        with open(self.log_path, "ab") as log:
-            for raw in self.proc.stdout:
-                log.write(raw)
-                log.flush()
-                with self._cond:
-                    self.lines.append(raw.decode(errors="replace").rstrip())
-                    self._cond.notify_all()
-        with self._cond:
-            self._cond.notify_all()
-
-    def mark(self) -> int:
-        """The position after which :meth:`wait_line` should look (``since=``)."""
-        with self._cond:
-            return len(self.lines)
-
-    def wait_line(self, pattern: str, timeout: float = 15.0, since: int = 0) -> re.Match[str]:
-        rx = re.compile(pattern)
-        deadline = time.monotonic() + timeout
-        with self._cond:
-            while True:
-                for line in self.lines[since:]:
-                    m = rx.search(line)
-                    if m:
-                        return m
-                left = deadline - time.monotonic()
-                if left <= 0 or self.proc.poll() is not None:
-                    raise PeerTimeout(f"linphonec: no line /{pattern}/ in {timeout:.0f}s; "
-                                      f"last: {self.lines[-12:]}")
-                self._cond.wait(min(left, 0.2))
-
-    def send(self, command: str) -> None:
-        assert self.proc.stdin is not None
-        self.proc.stdin.write((command + "\n").encode())
-        self.proc.stdin.flush()
 
     def wait_registered(self, timeout: float = 20.0) -> None:
         deadline = time.monotonic() + timeout
