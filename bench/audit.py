@@ -236,7 +236,7 @@ def cleanup_keyring(profiles: list[str]) -> None:
     for profile in profiles:
         for user in (f"vault-device-secret:{profile}", f"vault-locked-log-head:{profile}"):
             try:
-                keyring.delete_password(SERVICE, user)
+                secure_backend().delete_password(SERVICE, user)
             except keyring.errors.PasswordDeleteError:
                 continue
 

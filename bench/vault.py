@@ -42,6 +42,7 @@ from agent_desktop.paths import AppPaths  # noqa: E402
 from agent_desktop.policy import load_settings  # noqa: E402
 from agent_desktop.vault import PhiCache, Vault  # noqa: E402
 from agent_desktop.vault.device_secret import SERVICE  # noqa: E402
+from agent_desktop.vault.keyring_backend import secure_backend  # noqa: E402
 from bench.common import emit, percentile, timed  # noqa: E402
 
 PASSWORD = "Bench-Password-Correct-7"
@@ -184,7 +185,7 @@ def main(argv: list[str] | None = None) -> int:
             vault.close()
             for user in (f"vault-device-secret:{profile}", f"vault-locked-log-head:{profile}"):
                 try:
-                    keyring.delete_password(SERVICE, user)
+                    secure_backend().delete_password(SERVICE, user)
                 except keyring.errors.PasswordDeleteError:
                     continue
     return 0

@@ -29,6 +29,7 @@ if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
 import agent_desktop.capabilities  # noqa: E402,F401  (registers every capability's vault tables)
+from agent_desktop.vault.keyring_backend import secure_backend  # noqa: E402
 from agent_desktop.verify.engine import Status, Verification  # noqa: E402
 from agent_desktop.verify.matchers import match_date, match_name  # noqa: E402
 from agent_desktop.verify.record import PatientRecord, Person  # noqa: E402
@@ -149,7 +150,7 @@ def bench_directory(n: int) -> None:
                 vault.close()
                 for user in (f"vault-device-secret:{profile}", f"vault-locked-log-head:{profile}"):
                     try:
-                        keyring.delete_password(SERVICE, user)
+                        secure_backend().delete_password(SERVICE, user)
                     except keyring.errors.PasswordDeleteError:
                         continue
 

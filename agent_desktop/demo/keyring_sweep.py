@@ -7,7 +7,6 @@ every item whose attributes mention it is the demo's, whatever capability made i
 
 from __future__ import annotations
 
-from contextlib import closing
 from typing import Any
 
 from agent_desktop.audit.credentials import ENTRY, SERVICE_PREFIX
@@ -18,26 +17,25 @@ KNOWN = ((SERVICE, "vault-device-secret:{p}"), (SERVICE, "vault-locked-log-head:
          (SERVICE_PREFIX + "{p}", ENTRY))
 
 
-def _items() -> Any:
-    import secretstorage
+def _listing() -> Any:
+    """The Secret Service backend (which can list every item), or None (macOS, Windows)."""
+    from agent_desktop.vault.keyring_backend import secure_backend
 
-    conn = secretstorage.dbus_init()
-    try:
-        for collection in secretstorage.get_all_collections(conn):
-            yield from collection.get_all_items()
-    finally:
-        conn.close()
+    backend = secure_backend()
+    return backend if hasattr(backend, "all_attributes") else None
 
 
-def _mentions(item: Any, profile: str) -> bool:
-    return any(profile in str(v) for v in item.get_attributes().values())
+def _mentions(attributes: dict[str, str], profile: str) -> bool:
+    return any(profile in str(v) for v in attributes.values())
 
 
 def listable() -> bool:
     """True where the OS keyring can be listed (a Secret Service on a D-Bus session)."""
     try:
-        with closing(_items()) as items:
-            next(items, None)
+        backend = _listing()
+        if backend is None:
+            return False
+        backend.all_attributes()
         return True
     except Exception:  # noqa: BLE001 - no D-Bus or no Secret Service: the known names apply
         return False
@@ -47,7 +45,7 @@ def entries(profile: str) -> list[dict[str, str]]:
     """The attributes of every item that mentions ``profile`` (empty where not listable)."""
     if not listable():
         return []
-    return [dict(item.get_attributes()) for item in _items() if _mentions(item, profile)]
+    return [a for a in _listing().all_attributes() if _mentions(a, profile)]
 
 
 def sweep(profile: str) -> int:
@@ -55,19 +53,16 @@ def sweep(profile: str) -> int:
     if not profile.startswith("demo-"):
         raise ValueError("only a demo profile is ever swept")  # never the user's real profile
     if listable():
-        removed = 0
-        for item in _items():
-            if _mentions(item, profile):
-                item.delete()
-                removed += 1
+        removed: int = _listing().delete_matching(lambda attributes: _mentions(attributes, profile))
         return removed
-    import keyring
     import keyring.errors
+
+    from agent_desktop.vault.keyring_backend import secure_backend
 
     removed = 0
     for service, user in KNOWN:
         try:
-            keyring.delete_password(service.format(p=profile), user.format(p=profile))
+            secure_backend().delete_password(service.format(p=profile), user.format(p=profile))
             removed += 1
         except keyring.errors.PasswordDeleteError:
             pass  # never made: the goal of a sweep

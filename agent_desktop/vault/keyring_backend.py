@@ -13,6 +13,7 @@ import keyring.backend
 import keyring.errors
 
 from agent_desktop.vault.errors import InsecureKeyringError
+from agent_desktop.vault.secret_service import SharedSecretService
 
 __all__ = ["InsecureKeyringError"]
 
@@ -36,7 +37,8 @@ HOW_TO_FIX = (
 
 
 def backend_name(backend: Any) -> str:
-    backend = getattr(backend, "inner", backend)
+    while hasattr(backend, "inner"):  # the backend our wrappers hold
+        backend = backend.inner
     return f"{type(backend).__module__}.{type(backend).__name__}"
 
 
@@ -93,6 +95,8 @@ class SteadyKeyring:
         return self._call("get_credential", service, username)
 
     def __getattr__(self, name: str) -> Any:
+        if name == "inner":  # not yet set (e.g. while unpickling): no endless lookup
+            raise AttributeError(name)
         return getattr(self.inner, name)
 
 
@@ -138,8 +142,10 @@ def secure_backend(required: str = "", backend: keyring.backend.KeyringBackend |
         if required and name != required:
             continue
         if required or name in SECURE_BACKENDS:
-            steady: Any = SteadyKeyring(leaf) if name.endswith("SecretService.Keyring") else leaf
-            return steady  # type: ignore[no-any-return,unused-ignore]
+            if name.endswith("SecretService.Keyring"):
+                steady: Any = SteadyKeyring(SharedSecretService(leaf))
+                return steady  # type: ignore[no-any-return,unused-ignore]
+            return leaf
     if required:
         raise InsecureKeyringError(
             f"Policy requires the keyring backend {required}, but this session offers: {found}.",

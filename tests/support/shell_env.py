@@ -122,7 +122,7 @@ class ShellEnv:
             CredentialStore(backend, profile).delete()
             for user in (f"vault-device-secret:{profile}", f"vault-locked-log-head:{profile}"):
                 try:
-                    keyring.delete_password(SERVICE, user)
+                    secure_backend().delete_password(SERVICE, user)
                 except keyring.errors.PasswordDeleteError:
                     continue  # never created, or wiped by the test
 

@@ -62,6 +62,7 @@ class TeamLeadDesk:
 
         from agent_desktop.demo.keyring_sweep import KNOWN
         from agent_desktop.demo.sip_peer import PeerError
+        from agent_desktop.vault.keyring_backend import secure_backend
 
         if self.peer.proc.poll() is None:
             try:
@@ -71,7 +72,7 @@ class TeamLeadDesk:
         self.peer.close()
         for service, user in KNOWN if self.profile else ():
             try:
-                keyring.delete_password(service.format(p=self.profile), user.format(p=self.profile))
+                secure_backend().delete_password(service.format(p=self.profile), user.format(p=self.profile))
             except keyring.errors.PasswordDeleteError:
                 continue  # never made (or wiped already)
 

@@ -16,6 +16,7 @@ from agent_desktop.bus import EventBus
 from agent_desktop.paths import AppPaths
 from agent_desktop.policy import Settings, load_settings
 from agent_desktop.vault import Migration, ScryptParams, Vault
+from agent_desktop.vault.keyring_backend import secure_backend
 
 # Cheap scrypt for tests that are not about the KDF (the header records it; the default
 # cost is exercised by the tests about key derivation and by bench/vault.py).
@@ -98,7 +99,7 @@ class VaultFactory:
                          f"vault-throttle:{vault.profile}",
                          f"vault-anchor:audit-outbox-head:{vault.profile}"):
                 try:
-                    keyring.delete_password(SERVICE, user)
+                    secure_backend().delete_password(SERVICE, user)
                 except keyring.errors.PasswordDeleteError:
                     continue  # never created or already deleted by the test
 

@@ -31,6 +31,7 @@ from agent_desktop.demo.sip_peer import PeerProcess, write_tone
 from agent_desktop.paths import AppPaths
 from agent_desktop.policy import load_settings
 from agent_desktop.vault.device_secret import SERVICE
+from agent_desktop.vault.keyring_backend import secure_backend
 from agent_desktop.verify.record import PatientRecord
 from tests.support.directory_env import TODAY, DirectoryServer, start_directory_server
 from tests.support.vault_env import FAST_KDF
@@ -204,7 +205,7 @@ class WorkstationEnv:
                                   (SERVICE, f"vault-locked-log-head:{ws.profile}"),
                                   (SERVICE_PREFIX + ws.profile, "device")):
                 try:
-                    keyring.delete_password(service, user)
+                    secure_backend().delete_password(service, user)
                 except keyring.errors.PasswordDeleteError:
                     continue
         for peer in self.peers:

@@ -7,6 +7,7 @@ import keyring
 import keyring.errors
 import pytest
 
+from agent_desktop.vault.keyring_backend import secure_backend
 from tests.support.vault_env import VaultFactory
 
 
@@ -18,9 +19,9 @@ def usable_keyring(secret_service: str) -> str:
     failing every test with the vault's (correct) "keyring could not be read" error.
     """
     try:
-        keyring.set_password("agent-desktop-test-probe", "probe", "ok")
-        ok = keyring.get_password("agent-desktop-test-probe", "probe") == "ok"
-        keyring.delete_password("agent-desktop-test-probe", "probe")
+        secure_backend().set_password("agent-desktop-test-probe", "probe", "ok")
+        ok = secure_backend().get_password("agent-desktop-test-probe", "probe") == "ok"
+        secure_backend().delete_password("agent-desktop-test-probe", "probe")
     except keyring.errors.KeyringError as err:
         pytest.fail(f"the Secret Service's default collection is locked or unusable ({err}). "
                     "A login keyring from another session (~/.local/share/keyrings) with a "

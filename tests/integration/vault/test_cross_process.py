@@ -8,10 +8,9 @@ import subprocess
 import sys
 from pathlib import Path
 
-import keyring
-
 from agent_desktop.vault import Vault
 from agent_desktop.vault.device_secret import SERVICE
+from agent_desktop.vault.keyring_backend import secure_backend
 from tests.support.vault_env import PASSWORD, VaultFactory, unique_profile
 
 ROOT = Path(__file__).resolve().parents[3]
@@ -95,7 +94,7 @@ def test_deleting_the_throttle_file_or_both_copies_buys_no_guesses(
     assert _throttled(restarted)
     assert restarted.status().failed_attempts == 2  # the keyring copy holds the count
     (vault.directory / "throttle.json").unlink(missing_ok=True)
-    keyring.delete_password(SERVICE, f"vault-throttle:{vault.profile}")
+    secure_backend().delete_password(SERVICE, f"vault-throttle:{vault.profile}")
     assert _throttled(make_vault(vault.profile, settings=settings))
 
 

@@ -6,7 +6,6 @@ import os
 import sqlite3
 import stat
 
-import keyring
 import pytest
 from keyrings.alt.file import PlaintextKeyring
 
@@ -22,6 +21,7 @@ from agent_desktop.vault import (
 from agent_desktop.vault import events as ev
 from agent_desktop.vault.device_secret import SERVICE
 from agent_desktop.vault.header import parse
+from agent_desktop.vault.keyring_backend import secure_backend
 from tests.support.vault_env import OTHER_PASSWORD, PASSWORD, VaultFactory
 
 MARKER = "Synthetic-Patient-Zebulon-Quartz"
@@ -87,7 +87,7 @@ def test_right_password_without_the_keyring_entry_does_not_unlock(
     vault = make_vault()
     vault.create(PASSWORD)
     vault.lock()
-    keyring.delete_password(SERVICE, f"vault-device-secret:{vault.profile}")
+    secure_backend().delete_password(SERVICE, f"vault-device-secret:{vault.profile}")
     with pytest.raises(DeviceSecretMissing, match="keyring"):
         vault.unlock(PASSWORD)
     assert not vault.status().unlocked

@@ -5,18 +5,18 @@ from __future__ import annotations
 import json
 import os
 
-import keyring
 import pytest
 
 from agent_desktop.phi_guard import detail_problem
 from agent_desktop.vault import HeaderTampered, VaultError, WrongPassword
 from agent_desktop.vault import events as ev
 from agent_desktop.vault.device_secret import SERVICE
+from agent_desktop.vault.keyring_backend import secure_backend
 from tests.support.vault_env import PASSWORD, VaultFactory
 
 
 def _secret(profile: str) -> str | None:
-    return keyring.get_password(SERVICE, f"vault-device-secret:{profile}")
+    return secure_backend().get_password(SERVICE, f"vault-device-secret:{profile}")
 
 
 def test_wipe_leaves_nothing_readable_and_reports_itself_at_the_next_enrolment(
