@@ -327,6 +327,18 @@ def run_peer() -> int:
         state["autoanswer"] = int(c["code"])
         return {}
 
+    def stats(c: dict[str, Any]) -> dict[str, Any]:
+        """The call's audio stream counters: what arrived (and was dropped) and what was sent."""
+        call = calls[c["call"]]
+        info = call.getInfo()
+        for i, mi in enumerate(info.media):
+            if mi.type == pj.PJMEDIA_TYPE_AUDIO:
+                rtcp = call.getStreamStat(i).rtcp
+                return {"rx": int(rtcp.rxStat.pkt), "rx_discard": int(rtcp.rxStat.discard),
+                        "rx_loss": int(rtcp.rxStat.loss), "tx": int(rtcp.txStat.pkt),
+                        "status": int(mi.status)}
+        return {}
+
     def snapshot(c: dict[str, Any]) -> dict[str, Any]:
         out = {}
         for cid, cl in calls.items():
@@ -341,7 +353,7 @@ def run_peer() -> int:
         "start": start, "call": call, "answer": answer, "hangup": hangup, "hold": hold,
         "unhold": unhold, "play": play, "stop_play": stop_play, "record": record,
         "stop_record": stop_record, "dtmf": send_dtmf, "reinvite": reinvite, "codecs": codecs, "autoanswer": autoanswer, "options": options,
-        "state": snapshot,
+        "state": snapshot, "stats": stats,
     }
     buf = b""
     running = True
@@ -383,7 +395,9 @@ def run_peer() -> int:
                 result = handlers[cmd["cmd"]](cmd)
                 emit({"reply": cmd["id"], "ok": True, **result})
             except Exception as exc:  # noqa: BLE001 - reported to the test, peer keeps running
-                emit({"reply": cmd["id"], "ok": False, "error": f"{type(exc).__name__}: {exc}"})
+                # (a pjsua2 Error's str() is empty: its title and reason say what went wrong)
+                why = f"{exc.title}: {exc.reason}" if isinstance(exc, pj.Error) else str(exc)
+                emit({"reply": cmd["id"], "ok": False, "error": f"{type(exc).__name__}: {why}"})
     players.clear()
     recorders.clear()
     for cl in list(calls.values()):

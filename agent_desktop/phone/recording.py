@@ -80,20 +80,30 @@ def frame_bytes(buf: Any) -> bytes:
     return slow
 
 
+# Our ports are never freed while the bridge runs. pjsua2 frees an AudioMediaPort at once,
+# but pjmedia 2.15 takes it out of the bridge only on the next clock tick, so a tick already
+# under way still delivers a frame to the freed port (seen here as an AttributeError from a
+# half-destroyed RecordingPort; a crash as likely). A finished recording or playback hands its
+# port back to an idle list and the next one reuses it; libDestroy takes the rest.
+
+
 class RecordingPort(pj.AudioMediaPort):
-    def __init__(self, sink: FrameSink) -> None:
+    """Copies the frames the bridge sends it to ``sink`` while ``active``."""
+
+    def __init__(self) -> None:
         super().__init__()
-        self.sink = sink
+        self.sink: FrameSink | None = None
         self.frames = 0
         self.active = False  # frames are dropped until the notice has played
 
     def onFrameReceived(self, frame: Any) -> None:
-        if not self.active:
+        sink = self.sink  # read once: the SIP thread hands the port back between frames
+        if not self.active or sink is None:
             return
         try:
             pcm = frame_bytes(frame.buf) if frame.type == pj.PJMEDIA_FRAME_TYPE_AUDIO else b""
             self.frames += 1
-            self.sink.write(pcm if len(pcm) == FRAME_BYTES else SILENCE)
+            sink.write(pcm if len(pcm) == FRAME_BYTES else SILENCE)
         except Exception:
             log.exception("recording frame lost")
 
@@ -101,9 +111,9 @@ class RecordingPort(pj.AudioMediaPort):
 class PcmSource(pj.AudioMediaPort):
     """Plays PCM held in memory (a decrypted recording) into the bridge."""
 
-    def __init__(self, pcm: bytes) -> None:
+    def __init__(self) -> None:
         super().__init__()
-        self.pcm = pcm
+        self.pcm = b""
         self.offset = 0
 
     @property
@@ -158,6 +168,9 @@ class RecordingMixin:
     _calls: dict[str, CallRecord]
     _recordings: dict[str, CallRecording]
     _playbacks: dict[str, Playback]
+    _idle_ports: list[RecordingPort]
+    _idle_sources: list[PcmSource]
+    _ports_made: int
     clock: Any
 
     if TYPE_CHECKING:
@@ -173,8 +186,8 @@ class RecordingMixin:
         rec = self._record(call_id)
         if call_id in self._recordings:
             raise CallOperationFailed("This call is already being recorded.", "")
-        port = RecordingPort(sink)
-        port.createPort(f"rec-{call_id}", _port_format())
+        port = self._idle_ports.pop() if self._idle_ports else self._new_port(RecordingPort(), "rec")
+        port.frames, port.sink = 0, sink
         job = CallRecording(call_id, port, sink, mix, self.clock())
         self._recordings[call_id] = job
         if announcement is not None:
@@ -188,6 +201,11 @@ class RecordingMixin:
             self._publish(CallRecordingChanged(call_id, "announcing"))
             return
         self._begin(job)
+
+    def _new_port(self, port: Any, kind: str) -> Any:
+        self._ports_made += 1
+        port.createPort(f"{kind}-{self._ports_made}", _port_format())
+        return port
 
     def _begin(self, job: CallRecording) -> None:
         job.started = self.clock()
@@ -229,7 +247,9 @@ class RecordingMixin:
                 pass  # the source left the bridge already
         seconds = 0.0 if job.announce_until is not None else self.clock() - job.started
         job.port.active = False
-        job.port = None  # the port leaves the bridge: no frame reaches the sink after this
+        job.port.sink = None  # no frame reaches the sink after this
+        self._idle_ports.append(job.port)
+        job.port = None
         job.sink.close()
         self._publish(CallRecordingChanged(call_id, "stopped", reason, round(seconds, 1)))
 
@@ -301,8 +321,8 @@ class RecordingMixin:
     # --- playback on the agent's device ------------------------------------------------------
     def play_pcm(self, pcm: bytes) -> str:
         """Play 16 kHz PCM from memory on the playback device; a PlaybackEnded follows."""
-        source = PcmSource(pcm)
-        source.createPort(f"play-{len(self._playbacks)}", _port_format())
+        source = self._idle_sources.pop() if self._idle_sources else self._new_port(PcmSource(), "play")
+        source.offset, source.pcm = 0, pcm
         sink = self._speaker()
         source.startTransmit(sink)
         playback_id = uuid.uuid4().hex[:16]
@@ -316,6 +336,7 @@ class RecordingMixin:
         try:
             playback.source.stopTransmit(playback.sink)
         except pj.Error:
-            pass  # the device changed under it; the port goes below anyway
+            pass  # the device changed under it: the port is no longer connected anyway
         playback.source.pcm = b""
+        self._idle_sources.append(playback.source)
         self._publish(PlaybackEnded(playback_id, completed))

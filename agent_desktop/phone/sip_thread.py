@@ -54,7 +54,13 @@ from agent_desktop.phone.pj_config import (
     transport_config,
 )
 from agent_desktop.phone.probe import quiet_stdout
-from agent_desktop.phone.recording import CallRecording, Playback, RecordingMixin
+from agent_desktop.phone.recording import (
+    CallRecording,
+    PcmSource,
+    Playback,
+    RecordingMixin,
+    RecordingPort,
+)
 from agent_desktop.phone.refusals import caller_contact_is_sips, refusal_reason, sip_call_id
 from agent_desktop.phone.sip_audio import AudioMixin
 from agent_desktop.phone.sip_objects import SipCall, SipEndpoint
@@ -168,6 +174,9 @@ class SipThread(AudioMixin, RecordingMixin, RegistrationMixin):
         self._players: dict[str, Any] = {}
         self._recordings: dict[str, CallRecording] = {}
         self._playbacks: dict[str, Playback] = {}
+        self._idle_ports: list[RecordingPort] = []  # see recording.py: reused, never freed
+        self._idle_sources: list[PcmSource] = []
+        self._ports_made = 0
         self._next_periodic = 0.0
         self._next_quality = 0.0
         self._next_devices = 0.0

@@ -30,12 +30,21 @@ def peer_media(peer: PeerProcess, status: int = 1) -> int:
                                what=f"media status {status}")["call"])
 
 
+def peer_confirmed(peer: PeerProcess, pcall: int) -> None:
+    """The peer's INVITE session is confirmed (the callee's only once the ACK arrived, after
+    its media is up): before that, a hold or re-INVITE from it fails with ESESSIONSTATE."""
+    peer.wait_event(lambda e: e.get("event") == "call_state" and e["call"] == pcall
+                    and e["state"] == "confirmed", what="the peer's call confirmed")
+
+
 def dial_answered(phone: Phone, recorder: EventRecorder, peer: PeerProcess, user: str) -> tuple[str, int]:
     peer.cmd("autoanswer", code=200)
     call_id = phone.dial(user).result(5)
     recorder.wait(ev.CallAnswered, lambda e: e.call_id == call_id)
     connected(recorder, call_id)
-    return call_id, peer_media(peer)
+    pcall = peer_media(peer)
+    peer_confirmed(peer, pcall)
+    return call_id, pcall
 
 
 def incoming_answered(phone: Phone, recorder: EventRecorder, peer: PeerProcess,
@@ -46,6 +55,7 @@ def incoming_answered(phone: Phone, recorder: EventRecorder, peer: PeerProcess,
     recorder.wait(ev.CallAnswered, lambda e: e.call_id == call_id)
     connected(recorder, call_id)
     peer_media(peer)
+    peer_confirmed(peer, pcall)
     return call_id, pcall
 
 

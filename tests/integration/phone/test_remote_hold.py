@@ -24,11 +24,13 @@ def media_changed(recorder: EventRecorder, call_id: str, pred: object) -> ev.Cal
 def assert_tones_both_ways(phone: Phone, peer: PeerProcess, call_id: str, pcall: int,
                            folder: Path, when: str) -> None:
     peer.cmd("play", call=pcall, freq=PEER_TONE_HZ)  # a re-INVITE re-creates the peer's port
+    before = peer.cmd("stats", call=pcall)
     mine, theirs = record_both(phone, peer, call_id, pcall, folder)
+    streams = (before, peer.cmd("stats", call=pcall), phone.calls()[call_id])
     heard, level = dominant_frequency(mine)
-    assert abs(heard - PEER_TONE_HZ) < 5 and level > 1000, (when, "agent hears", heard, level)
+    assert abs(heard - PEER_TONE_HZ) < 5 and level > 1000, (when, "agent hears", heard, level, streams)
     heard, level = dominant_frequency(theirs)
-    assert abs(heard - ENGINE_TONE_HZ) < 5 and level > 1000, (when, "caller hears", heard, level)
+    assert abs(heard - ENGINE_TONE_HZ) < 5 and level > 1000, (when, "caller hears", heard, level, streams)
 
 
 def test_the_far_end_holds_and_resumes_twice_and_audio_flows_both_ways_after_each_resume(
