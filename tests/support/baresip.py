@@ -65,7 +65,7 @@ module_path /usr/lib/baresip/modules
             stderr=subprocess.STDOUT, cwd=workdir, start_new_session=True)
         self._start_reading(f"baresip-{user}")
 
-    def wait_registered(self, timeout: float = 20.0) -> None:
+    def wait_registered(self, timeout: float = 60.0) -> None:
         self.wait_line(r"\b200 OK\b|registered|account.*ok", timeout)
 
     def dial(self, uri: str) -> int:

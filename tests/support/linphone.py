@@ -102,12 +102,15 @@ class Linphone(ConsolePeer):
         self.send("soundcard use files")
         self.send(f"play {tone}")
 
-    def wait_registered(self, timeout: float = 20.0) -> None:
+    def wait_registered(self, timeout: float = 60.0) -> None:
         deadline = time.monotonic() + timeout
         while True:
             at = self.mark()
             self.send("status register")
-            m = self.wait_line(r"^(?:linphonec> )*(registered.*)$", timeout=5, since=at)
+            # the first answer comes only once linphonec has started, which on a loaded
+            # machine takes longer than a fixed few seconds: wait for it with the whole budget
+            left = max(1.0, deadline - time.monotonic())
+            m = self.wait_line(r"^(?:linphonec> )*(registered.*)$", timeout=left, since=at)
             if m.group(1).startswith("registered,"):
                 return
             if time.monotonic() > deadline:
