@@ -37,8 +37,8 @@ def main() -> None:
     args = parser.parse_args()
 
     ours = secure_backend()
-    stock = getattr(ours, "inner", ours)
-    while hasattr(stock, "inner"):
+    stock = ours
+    while hasattr(stock, "inner"):  # keyring's own backend, under our wrappers
         stock = stock.inner
     if not backend_name(stock).endswith("SecretService.Keyring"):
         raise SystemExit(f"needs a Secret Service session, found {backend_name(stock)}")

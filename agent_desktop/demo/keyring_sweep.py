@@ -18,10 +18,14 @@ KNOWN = ((SERVICE, "vault-device-secret:{p}"), (SERVICE, "vault-locked-log-head:
 
 
 def _listing() -> Any:
-    """The Secret Service backend (which can list every item), or None (macOS, Windows)."""
+    """The Secret Service backend, which can list every item, or None where the keyring
+    cannot be listed (macOS, Windows, no D-Bus session)."""
     from agent_desktop.vault.keyring_backend import secure_backend
 
-    backend = secure_backend()
+    try:
+        backend = secure_backend()
+    except Exception:  # noqa: BLE001 - no secure keyring here: the known names apply
+        return None
     return backend if hasattr(backend, "all_attributes") else None
 
 
@@ -29,23 +33,26 @@ def _mentions(attributes: dict[str, str], profile: str) -> bool:
     return any(profile in str(v) for v in attributes.values())
 
 
+def _all_attributes() -> list[dict[str, str]] | None:
+    """Every item's attributes, or None where the keyring cannot be listed."""
+    backend = _listing()
+    if backend is None:
+        return None
+    try:
+        found: list[dict[str, str]] = backend.all_attributes()
+        return found
+    except Exception:  # noqa: BLE001 - no D-Bus or no Secret Service: the known names apply
+        return None
+
+
 def listable() -> bool:
     """True where the OS keyring can be listed (a Secret Service on a D-Bus session)."""
-    try:
-        backend = _listing()
-        if backend is None:
-            return False
-        backend.all_attributes()
-        return True
-    except Exception:  # noqa: BLE001 - no D-Bus or no Secret Service: the known names apply
-        return False
+    return _all_attributes() is not None
 
 
 def entries(profile: str) -> list[dict[str, str]]:
     """The attributes of every item that mentions ``profile`` (empty where not listable)."""
-    if not listable():
-        return []
-    return [a for a in _listing().all_attributes() if _mentions(a, profile)]
+    return [a for a in _all_attributes() or [] if _mentions(a, profile)]
 
 
 def sweep(profile: str) -> int:
